@@ -1,0 +1,47 @@
+# grasp-sync: `make run` runs the node, `make test` runs the whole test suite, `make bench`
+# runs the benchmarks. Each installs what it needs on a fresh Debian machine first.
+
+SHELL := /bin/bash
+APT_PACKAGES := libsecp256k1-dev libssl-dev zlib1g-dev libsqlite3-dev pkg-config python3-venv
+VENV := .venv
+PYTHON_PACKAGES := nostr-sdk==0.45.1 websockets==17.4
+SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
+SWIFT_TEST_FLAGS ?=
+
+.PHONY: run test bench deps apt venv build build-release clean
+
+deps: apt venv
+
+apt:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Makefile
+	@python3 -m venv $(VENV) || { rm -rf $(VENV); python3 -m venv --without-pip $(VENV) && curl -sS https://bootstrap.pypa.io/get-pip.py | $(VENV)/bin/python; }
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES)
+	@touch $@
+
+build: apt
+	swift build
+
+build-release: apt
+	swift build -c release --product grasp-sync
+
+run: build-release
+	.build/release/grasp-sync $(ARGS)
+
+# Interop tests find the venv's interpreter through GRASP_SYNC_TEST_PYTHON.
+test: deps
+	swift build --build-tests
+	GRASP_SYNC_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build $(SWIFT_TEST_FLAGS)
+
+bench: apt
+	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+
+clean:
+	rm -rf .build Benchmarks/.build $(VENV)

@@ -1,0 +1,75 @@
+import Foundation
+import Hummingbird
+import Logging
+import Nostr
+import Relay
+import ServiceLifecycle
+import Store
+
+/// The running node: the event store, the acceptance policy, the served relay and (as they
+/// land) the sync stages, composed and run under swift-service-lifecycle.
+public final class GraspSyncNode: Sendable {
+    public let configuration: NodeConfiguration
+    public let store: SQLiteEventStore
+    public let ingestor: EventIngestor
+    public let relay: NostrRelay
+    let clock: any NodeClock
+    let logger: Logger
+
+    /// Opens the store and restores saved state. Throws `NodeError` with a clear reason.
+    public init(configuration: NodeConfiguration, clock: any NodeClock = SystemClock(), logger: Logger) throws(NodeError) {
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw .dataDirectory("\(configuration.dataDirectory.path): \(error.localizedDescription)")
+        }
+        do { store = try SQLiteEventStore(path: configuration.databasePath) } catch { throw .store(error.description) }
+        let services = configuration.effectiveServiceURLs
+        guard !services.isEmpty else { throw .configuration("no usable service URL") }
+        let policy = AcceptancePolicy(configuration: AcceptancePolicyConfiguration(
+            serviceURLs: services, requireCloneListing: configuration.requireCloneListing, archiveAll: configuration.archive))
+        let rejected = RejectedEventsIndex()
+        do {
+            if try rejected.restore(from: configuration.rejectedIndexURL, now: clock.now()) {
+                logger.info("restored rejected-events index", metadata: ["hot": "\(rejected.sizes.hot)", "cold": "\(rejected.sizes.cold)"])
+            }
+        } catch {
+            logger.error("could not restore the rejected-events index, starting empty: \(error)")
+        }
+        ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, clock: clock)
+        var information = RelayInformation()
+        if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
+        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, logger: logger)
+        logger.info("service URLs: \(services.map(\.description).joined(separator: ", "))")
+    }
+
+    /// Runs until SIGTERM/SIGINT (or `shutdown` of the returned group), then saves state.
+    /// `onServerRunning` reports the bound port.
+    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        let app = RelayServer.makeApplication(
+            relay: relay, host: configuration.host, port: configuration.port,
+            onServerRunning: { [logger] port in
+                logger.info("listening on \(self.configuration.host):\(port)")
+                await onServerRunning(port)
+            },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        defer { saveState() }
+        try await group.run()
+    }
+
+    /// Persists state that must survive a restart.
+    func saveState() {
+        store.finishSubscribers()
+        do {
+            try ingestor.rejected.save(to: configuration.rejectedIndexURL, now: clock.now())
+        } catch {
+            logger.error("could not save the rejected-events index: \(error)")
+        }
+        logger.info("state saved, stopped")
+    }
+}

@@ -1,0 +1,4 @@
+#ifndef COPENSSLCRYPTO_SHIM_H
+#define COPENSSLCRYPTO_SHIM_H
+#include <openssl/sha.h>
+#endif

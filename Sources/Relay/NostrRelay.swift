@@ -1,0 +1,42 @@
+import Logging
+import Nostr
+import Store
+
+/// The served relay's shared core: the store it reads, the ingestor every EVENT goes
+/// through, its limits and its NIP-11 document. One instance serves all connections.
+public final class NostrRelay: Sendable {
+    public let store: any EventStore
+    public let ingestor: EventIngestor
+    public let information: RelayInformation
+    public let clock: any NodeClock
+    public let logger: Logger
+    /// Seconds a negentropy session may sit idle before it is dropped (`closed:` afterwards).
+    public let negentropyIdleTimeout: Double
+    /// Optional observer of protocol activity (metrics); called from connection tasks.
+    public let observer: (any RelayObserver)?
+
+    public init(ingestor: EventIngestor, information: RelayInformation = RelayInformation(), clock: any NodeClock = SystemClock(),
+                negentropyIdleTimeout: Double = 300, observer: (any RelayObserver)? = nil,
+                logger: Logger = Logger(label: "grasp-sync.relay")) {
+        self.store = ingestor.store
+        self.ingestor = ingestor
+        self.information = information
+        self.clock = clock
+        self.negentropyIdleTimeout = negentropyIdleTimeout
+        self.observer = observer
+        self.logger = logger
+    }
+
+    /// The limits connections enforce.
+    public var limits: RelayLimits { information.limits }
+}
+
+/// Receives notifications of served-relay activity (implemented by the metrics stage).
+public protocol RelayObserver: Sendable {
+    func connectionOpened()
+    func connectionClosed()
+    func messageReceived(verb: String)
+    func eventIngested(kind: Int, result: IngestResult)
+    func negentropySessionOpened()
+    func negentropySessionClosed()
+}

@@ -1,0 +1,144 @@
+import Nostr
+import Store
+
+/// The protocol state of one client connection: open subscriptions and negentropy
+/// sessions. It turns each input into actions and performs no I/O of its own except store
+/// reads and writes, so tests can drive it message by message.
+///
+/// Confined to its connection's task; not shared.
+final class RelayConnectionHandler {
+    let relay: NostrRelay
+    private(set) var subscriptions: [String: [Filter]] = [:]
+    var negentropySessions: [String: NegentropySessionState] = [:]
+    var negentropyGeneration = 0
+
+    init(relay: NostrRelay) {
+        self.relay = relay
+    }
+
+    var limits: RelayLimits { relay.limits }
+
+    /// Processes one input and returns what to send, in order.
+    func handle(_ input: RelayConnectionInput) -> [RelayConnectionAction] {
+        expireIdleNegentropySessions()
+        switch input {
+        case .text(let text): return handleText(text)
+        case .binary: return [.send(.notice(MachineReadablePrefix.invalid.message("binary messages are not supported")))]
+        case .live(let event): return deliverLive(event)
+        case .liveOverflow:
+            return [.send(.notice(MachineReadablePrefix.error.message("connection too slow for live events, closing"))),
+                    .close(reason: "too slow")]
+        case .negentropyListing(let id, let generation, let result):
+            return negentropyListingFinished(subscriptionID: id, generation: generation, result: result)
+        }
+    }
+
+    /// Closes everything (connection end); returns nothing to send.
+    func shutdown() {
+        for _ in negentropySessions.values { relay.observer?.negentropySessionClosed() }
+        negentropySessions.removeAll()
+        subscriptions.removeAll()
+    }
+
+    // MARK: - Client messages
+
+    private func handleText(_ text: String) -> [RelayConnectionAction] {
+        if text.utf8.count > limits.maxMessageLength {
+            return [.send(.notice(MachineReadablePrefix.invalid.message("message larger than \(limits.maxMessageLength) bytes")))]
+        }
+        let message: ClientMessage
+        do {
+            message = try ClientMessage.decode(text)
+        } catch {
+            relay.observer?.messageReceived(verb: "INVALID")
+            return [.send(refusal(for: error))]
+        }
+        switch message {
+        case .event(let event):
+            relay.observer?.messageReceived(verb: "EVENT")
+            let result = relay.ingestor.ingest(event)
+            relay.observer?.eventIngested(kind: event.kind, result: result)
+            let answer = result.okAnswer
+            return [.send(.ok(eventID: event.id, accepted: answer.accepted, message: answer.message))]
+        case .req(let id, let filters):
+            relay.observer?.messageReceived(verb: "REQ")
+            return openSubscription(id, filters)
+        case .close(let id):
+            relay.observer?.messageReceived(verb: "CLOSE")
+            subscriptions[id] = nil
+            return []
+        case .count(let id, let filters):
+            relay.observer?.messageReceived(verb: "COUNT")
+            guard filters.count <= limits.maxFilters else {
+                return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.invalid.message("too many filters (max \(limits.maxFilters))")))]
+            }
+            do {
+                return [.send(.count(subscriptionID: id, count: try relay.store.count(filters)))]
+            } catch {
+                return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not count events")))]
+            }
+        case .auth(let event):
+            relay.observer?.messageReceived(verb: "AUTH")
+            return [.send(.ok(eventID: event.id, accepted: false, message: MachineReadablePrefix.restricted.message("authentication is not supported")))]
+        case .negOpen(let id, let filter, let initial):
+            relay.observer?.messageReceived(verb: "NEG-OPEN")
+            return openNegentropy(id, filter: filter, initialMessage: initial)
+        case .negMsg(let id, let msg):
+            relay.observer?.messageReceived(verb: "NEG-MSG")
+            return continueNegentropy(id, message: msg)
+        case .negClose(let id):
+            relay.observer?.messageReceived(verb: "NEG-CLOSE")
+            if negentropySessions.removeValue(forKey: id) != nil { relay.observer?.negentropySessionClosed() }
+            return []
+        }
+    }
+
+    /// The protocol-correct answer to an undecodable message.
+    private func refusal(for error: ClientMessageDecodingError) -> RelayMessage {
+        switch error {
+        case .invalidEvent(let eventID?, _):
+            return .ok(eventID: eventID, accepted: false, message: MachineReadablePrefix.invalid.message(error.reason))
+        case .invalidSubscription(_, let subscriptionID?, _):
+            return .closed(subscriptionID: subscriptionID, message: MachineReadablePrefix.invalid.message(error.reason))
+        case .invalidNegentropy(_, let subscriptionID?, _):
+            return .negErr(subscriptionID: subscriptionID, reason: MachineReadablePrefix.invalid.message(error.reason), maxRecords: nil)
+        default:
+            return .notice(MachineReadablePrefix.invalid.message(error.reason))
+        }
+    }
+
+    private func openSubscription(_ id: String, _ filters: [Filter]) -> [RelayConnectionAction] {
+        guard filters.count <= limits.maxFilters else {
+            return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.invalid.message("too many filters (max \(limits.maxFilters))")))]
+        }
+        guard subscriptions[id] != nil || subscriptions.count < limits.maxSubscriptions else {
+            return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.blocked.message("too many open subscriptions (max \(limits.maxSubscriptions))")))]
+        }
+        // Apply the default limit where none is given; the store caps at maxLimit.
+        let bounded = filters.map { f -> Filter in
+            var f = f
+            if f.limit == nil { f.limit = limits.defaultLimit }
+            return f
+        }
+        let stored: [NostrEvent]
+        do {
+            stored = try relay.store.query(bounded, maxLimit: limits.maxLimit)
+        } catch {
+            subscriptions[id] = nil
+            return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not query events")))]
+        }
+        // Live matching uses the filters as sent; `limit` plays no part in matching.
+        subscriptions[id] = filters
+        var actions = stored.map { RelayConnectionAction.send(.event(subscriptionID: id, event: $0)) }
+        actions.append(.send(.eose(subscriptionID: id)))
+        return actions
+    }
+
+    private func deliverLive(_ event: NostrEvent) -> [RelayConnectionAction] {
+        var actions: [RelayConnectionAction] = []
+        for (id, filters) in subscriptions where filters.contains(where: { $0.matches(event) }) {
+            actions.append(.send(.event(subscriptionID: id, event: event)))
+        }
+        return actions
+    }
+}

@@ -1,0 +1,40 @@
+import Nostr
+
+/// Persistent storage of Nostr events with NIP-01 semantics.
+///
+/// Implementations must be safe to call from any thread. `insert` applies replaceable,
+/// addressable and NIP-09 deletion rules atomically; every newly saved (or ephemeral)
+/// event is then published to `subscribe` streams.
+public protocol EventStore: Sendable {
+    /// Stores an event that has already been verified and accepted by policy.
+    func insert(_ event: NostrEvent) throws(StoreError) -> InsertOutcome
+    /// Whether an event with this id is stored.
+    func contains(eventID: String) throws(StoreError) -> Bool
+    /// Whether an addressable event `kind:pubkey:d` is stored.
+    func containsAddressable(kind: Int, pubkey: String, identifier: String) throws(StoreError) -> Bool
+    /// Events matching any filter, newest first (ties by id), each filter's `limit` applied
+    /// and capped at `maxLimit`; duplicates across filters appear once.
+    func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent]
+    /// Number of events matching any filter (NIP-45).
+    func count(_ filters: [Filter]) throws(StoreError) -> Int
+    /// `(created_at, id)` of events matching `filter` in ascending order, or `.tooMany` when
+    /// more than `maxItems` match. The filter's `limit` is ignored (negentropy needs all).
+    func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing
+    /// Every stored 30617 announcement with identifier `d`, any author.
+    func announcements(identifier: String) throws(StoreError) -> [NostrEvent]
+    /// Whether some stored event has a tag named one of `tagNames` whose first value is one of `values`.
+    func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool
+    /// A stream of every event saved from now on (after its transaction committed).
+    /// With `bufferLimit`, a consumer that falls that many events behind has its stream
+    /// finished (it must resubscribe or disconnect) instead of growing memory without bound.
+    func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent>
+    /// Small persistent key/value state (sync bookkeeping).
+    func metadata(_ key: String) throws(StoreError) -> String?
+    /// Sets (or with nil removes) a metadata value.
+    func setMetadata(_ key: String, _ value: String?) throws(StoreError)
+}
+
+extension EventStore {
+    /// An unbounded stream of every event saved from now on: nothing is ever dropped.
+    public func subscribe() -> AsyncStream<NostrEvent> { subscribe(bufferLimit: nil) }
+}

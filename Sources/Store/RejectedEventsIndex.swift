@@ -1,0 +1,126 @@
+import Foundation
+import Nostr
+
+/// Remembers 30617/30618 events the policy rejected (reference §13), so sync does not
+/// download them again and can re-process them the moment their dependency arrives.
+///
+/// Two tiers keyed by event id: a hot cache holding full events for a short time (default
+/// 120 s) for re-processing, and a cold index of ids for a long time (default 7 days) for
+/// skipping. Time is passed in, so tests run in virtual time.
+public final class RejectedEventsIndex: @unchecked Sendable {
+    struct HotEntry: Codable, Equatable {
+        var event: StoredEventJSON
+        var pubkey: String
+        var identifier: String
+        var type: RejectedEventType
+        var reason: RejectedReason
+        var cachedAt: Double
+    }
+
+    struct ColdEntry: Codable, Equatable {
+        var pubkey: String
+        var identifier: String
+        var type: RejectedEventType
+        var reason: RejectedReason
+        var rejectedAt: Double
+    }
+
+    /// Hot-tier lifetime in seconds.
+    public let hotTTL: Double
+    /// Cold-tier lifetime in seconds.
+    public let coldTTL: Double
+    private let lock = NSLock()
+    private var hot: [String: HotEntry] = [:]
+    private var cold: [String: ColdEntry] = [:]
+
+    public init(hotTTL: Double = 120, coldTTL: Double = 604_800) {
+        self.hotTTL = hotTTL
+        self.coldTTL = coldTTL
+    }
+
+    /// Records a rejection in both tiers (re-adding refreshes the timestamps).
+    public func add(_ event: NostrEvent, reason: RejectedReason, now: Double) {
+        guard let type = RejectedEventType(kind: event.kind) else { return }
+        let d = event.dTag
+        lock.withLock {
+            hot[event.id] = HotEntry(event: StoredEventJSON(event), pubkey: event.pubkey, identifier: d, type: type, reason: reason, cachedAt: now)
+            cold[event.id] = ColdEntry(pubkey: event.pubkey, identifier: d, type: type, reason: reason, rejectedAt: now)
+        }
+    }
+
+    /// Whether `id` is known as rejected: in the hot tier, or unexpired in the cold tier.
+    public func contains(_ id: String, now: Double) -> Bool {
+        lock.withLock {
+            if hot[id] != nil { return true }
+            if let c = cold[id], now - c.rejectedAt < coldTTL { return true }
+            return false
+        }
+    }
+
+    /// Every id in either tier (negentropy treats them as already held).
+    public func allIDs() -> Set<String> {
+        lock.withLock { Set(hot.keys).union(cold.keys) }
+    }
+
+    /// Removes the entries of `pubkey`/`identifier` (of `type`, or all types) from both tiers
+    /// and returns the still-fresh hot events for re-processing. Unlike the reference (W22)
+    /// the hot entries go too: a re-processed event that is still rejected is added again.
+    public func invalidate(pubkey: String, identifier: String, type: RejectedEventType?, now: Double) -> [NostrEvent] {
+        lock.withLock {
+            var fresh: [NostrEvent] = []
+            for (id, entry) in hot where entry.pubkey == pubkey && entry.identifier == identifier && (type == nil || entry.type == type) {
+                hot[id] = nil
+                if now - entry.cachedAt < hotTTL, let e = entry.event.event { fresh.append(e) }
+            }
+            for (id, entry) in cold where entry.pubkey == pubkey && entry.identifier == identifier && (type == nil || entry.type == type) {
+                cold[id] = nil
+            }
+            return fresh.sorted { $0.createdAt < $1.createdAt }
+        }
+    }
+
+    /// Drops expired entries of both tiers.
+    public func cleanup(now: Double) {
+        lock.withLock {
+            hot = hot.filter { now - $0.value.cachedAt < hotTTL }
+            cold = cold.filter { now - $0.value.rejectedAt < coldTTL }
+        }
+    }
+
+    /// Entry counts per tier and type (for the `ngit_rejected_*` metrics).
+    public func counts() -> (hot: [RejectedEventType: Int], cold: [RejectedEventType: Int]) {
+        lock.withLock {
+            var h: [RejectedEventType: Int] = [:]
+            var c: [RejectedEventType: Int] = [:]
+            for e in hot.values { h[e.type, default: 0] += 1 }
+            for e in cold.values { c[e.type, default: 0] += 1 }
+            return (h, c)
+        }
+    }
+
+    func withEntries<T>(_ body: ([String: HotEntry], [String: ColdEntry]) -> T) -> T {
+        lock.withLock { body(hot, cold) }
+    }
+
+    func replaceEntries(hot newHot: [String: HotEntry], cold newCold: [String: ColdEntry]) {
+        lock.withLock {
+            hot.merge(newHot) { _, new in new }
+            cold.merge(newCold) { _, new in new }
+        }
+    }
+
+    /// Total entries (hot, cold).
+    public var sizes: (hot: Int, cold: Int) { lock.withLock { (hot.count, cold.count) } }
+}
+
+/// An event kept as its JSON text inside the persisted index.
+struct StoredEventJSON: Codable, Equatable {
+    var json: String
+    init(_ event: NostrEvent) { json = event.jsonText }
+    var event: NostrEvent? { try? NostrEvent(jsonText: json) }
+    init(from decoder: any Decoder) throws { json = try decoder.singleValueContainer().decode(String.self) }
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(json)
+    }
+}

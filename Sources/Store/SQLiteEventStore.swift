@@ -1,0 +1,341 @@
+import Foundation
+import GRDB
+import Nostr
+
+/// The default embedded event store: SQLite through GRDB, WAL mode on disk.
+///
+/// Writes are serialised by GRDB's writer; reads run concurrently from the pool. Each
+/// `insert` is one transaction, so a crash never leaves half an event (or half a replacement).
+public final class SQLiteEventStore: EventStore {
+    let writer: any DatabaseWriter
+    private let broadcaster = EventBroadcaster()
+
+    /// Opens (creating if needed) the database file at `path`, in WAL mode.
+    public init(path: String) throws(StoreError) {
+        var config = Configuration()
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        do {
+            writer = try DatabasePool(path: path, configuration: config)
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    /// An in-memory store (tests and benchmarks).
+    public init() throws(StoreError) {
+        do {
+            writer = try DatabaseQueue()
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("v1") { db in
+            try db.execute(sql: """
+                CREATE TABLE events (
+                  seq INTEGER PRIMARY KEY,
+                  id BLOB NOT NULL UNIQUE,
+                  pubkey BLOB NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  kind INTEGER NOT NULL,
+                  d_tag TEXT,
+                  replace_key TEXT,
+                  json TEXT NOT NULL
+                );
+                CREATE INDEX events_created ON events(created_at, id);
+                CREATE INDEX events_kind_created ON events(kind, created_at);
+                CREATE INDEX events_pubkey_created ON events(pubkey, created_at);
+                CREATE INDEX events_kind_d ON events(kind, d_tag) WHERE d_tag IS NOT NULL;
+                CREATE UNIQUE INDEX events_replace ON events(replace_key) WHERE replace_key IS NOT NULL;
+                CREATE TABLE tags (
+                  event_seq INTEGER NOT NULL REFERENCES events(seq) ON DELETE CASCADE,
+                  name TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  created_at INTEGER NOT NULL
+                );
+                CREATE INDEX tags_lookup ON tags(name, value, created_at);
+                CREATE INDEX tags_event ON tags(event_seq);
+                CREATE TABLE deletions (
+                  target TEXT NOT NULL,
+                  pubkey TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  PRIMARY KEY (target, pubkey)
+                ) WITHOUT ROWID;
+                CREATE TABLE metadata (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+                """)
+        }
+        return m
+    }
+
+    // MARK: - Writing
+
+    public func insert(_ event: NostrEvent) throws(StoreError) -> InsertOutcome {
+        let kindClass = event.kindClass
+        if kindClass == .ephemeral {
+            broadcaster.publish(event)
+            return .ephemeral
+        }
+        let outcome: InsertOutcome
+        do {
+            outcome = try writer.write { db in try Self.insert(event, kindClass: kindClass, db: db) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+        if outcome == .saved { broadcaster.publish(event) }
+        return outcome
+    }
+
+    private static func insert(_ event: NostrEvent, kindClass: EventKindClass, db: Database) throws -> InsertOutcome {
+        guard let idBytes = Hex.decode(event.id), let pkBytes = Hex.decode(event.pubkey) else {
+            throw StoreError.corruptRow("event with non-hex id or pubkey")
+        }
+        let id = Data(idBytes)
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) == true {
+            return .duplicate
+        }
+        // NIP-09: a deleted event (by id, or by address up to the deletion's time) stays deleted.
+        if try Bool.fetchOne(db, sql: "SELECT 1 FROM deletions WHERE target = ? AND pubkey = ?", arguments: [event.id, event.pubkey]) == true {
+            return .deleted
+        }
+        var dTag: String?
+        var replaceKey: String?
+        switch kindClass {
+        case .replaceable:
+            replaceKey = "\(event.kind):\(event.pubkey)"
+        case .addressable:
+            dTag = event.dTag
+            replaceKey = "\(event.kind):\(event.pubkey):\(event.dTag)"
+            if let deletedAt = try Int64.fetchOne(db, sql: "SELECT created_at FROM deletions WHERE target = ? AND pubkey = ?", arguments: [replaceKey!, event.pubkey]),
+               event.createdAt <= deletedAt {
+                return .deleted
+            }
+        default:
+            break
+        }
+        if let replaceKey,
+           let row = try Row.fetchOne(db, sql: "SELECT seq, id, created_at FROM events WHERE replace_key = ?", arguments: [replaceKey]) {
+            let oldCreated: Int64 = row["created_at"]
+            let oldID: Data = row["id"]
+            // NIP-01: newest wins; on equal timestamps the lowest id wins.
+            if oldCreated > event.createdAt || (oldCreated == event.createdAt && oldID.lexicographicallyPrecedes(id)) {
+                return .superseded
+            }
+            try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [row["seq"] as Int64])
+        }
+        try db.execute(
+            sql: "INSERT INTO events (id, pubkey, created_at, kind, d_tag, replace_key, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            arguments: [id, Data(pkBytes), event.createdAt, event.kind, dTag, replaceKey, event.jsonText])
+        let seq = db.lastInsertedRowID
+        let tagStatement = try db.cachedStatement(sql: "INSERT INTO tags (event_seq, name, value, created_at) VALUES (?, ?, ?, ?)")
+        for tag in event.tags where tag.count > 1 && isIndexedTagName(tag[0]) {
+            try tagStatement.execute(arguments: [seq, tag[0], tag[1], event.createdAt])
+        }
+        if event.kind == NIP34.deletion { try applyDeletion(event, db: db) }
+        return .saved
+    }
+
+    /// Single-letter tag names are the ones NIP-01 filters can query.
+    static func isIndexedTagName(_ name: String) -> Bool {
+        guard name.utf8.count == 1, let c = name.utf8.first else { return false }
+        return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a)
+    }
+
+    /// NIP-09: remove the author's own events named by `e` ids and `a` addresses (versions
+    /// up to the deletion's `created_at`) and remember the deletion so they never return.
+    private static func applyDeletion(_ deletion: NostrEvent, db: Database) throws {
+        for id in deletion.tagValues("e") where Hex.isLowercaseHex(id, byteCount: 32) {
+            try db.execute(sql: "INSERT OR REPLACE INTO deletions (target, pubkey, created_at) VALUES (?, ?, ?)",
+                           arguments: [id, deletion.pubkey, deletion.createdAt])
+            if let idBytes = Hex.decode(id), let pk = Hex.decode(deletion.pubkey) {
+                try db.execute(sql: "DELETE FROM events WHERE id = ? AND pubkey = ? AND kind != ?",
+                               arguments: [Data(idBytes), Data(pk), NIP34.deletion])
+            }
+        }
+        for address in deletion.tagValues("a") {
+            guard let ref = RepoRef(address), ref.pubkey == deletion.pubkey else { continue }
+            let key = "\(ref.kind):\(ref.pubkey):\(ref.identifier)"
+            try db.execute(sql: """
+                INSERT INTO deletions (target, pubkey, created_at) VALUES (?, ?, ?)
+                ON CONFLICT(target, pubkey) DO UPDATE SET created_at = max(created_at, excluded.created_at)
+                """, arguments: [key, deletion.pubkey, deletion.createdAt])
+            try db.execute(sql: "DELETE FROM events WHERE replace_key = ? AND created_at <= ?",
+                           arguments: [key, deletion.createdAt])
+        }
+    }
+
+    // MARK: - Reading
+
+    public func contains(eventID: String) throws(StoreError) -> Bool {
+        guard let bytes = Hex.decode(eventID), bytes.count == 32 else { return false }
+        return try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [Data(bytes)]) == true }
+    }
+
+    public func containsAddressable(kind: Int, pubkey: String, identifier: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE replace_key = ?", arguments: ["\(kind):\(pubkey):\(identifier)"]) == true
+        }
+    }
+
+    public func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent] {
+        let rows: [(Int64, Data, String)] = try read { db in
+            var seen = Set<Data>()
+            var out: [(Int64, Data, String)] = []
+            for filter in filters where !filter.isEmptyByConstruction {
+                let limit = min(filter.limit ?? maxLimit, maxLimit)
+                if limit == 0 { continue }
+                let (whereSQL, args) = Self.whereClause(filter)
+                let sql = "SELECT created_at, id, json FROM events WHERE \(whereSQL) ORDER BY created_at DESC, id ASC LIMIT \(limit)"
+                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+                while let row = try cursor.next() {
+                    let id: Data = row[1]
+                    if seen.insert(id).inserted { out.append((row[0], id, row[2])) }
+                }
+            }
+            return out
+        }
+        let sorted = filters.count > 1
+            ? rows.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
+            : rows
+        var events: [NostrEvent] = []
+        events.reserveCapacity(sorted.count)
+        for (_, _, json) in sorted {
+            do { events.append(try NostrEvent(jsonText: json)) } catch { throw .corruptRow(error.message) }
+        }
+        return events
+    }
+
+    public func count(_ filters: [Filter]) throws(StoreError) -> Int {
+        try read { db in
+            var clauses: [String] = []
+            var args = StatementArguments()
+            for filter in filters where !filter.isEmptyByConstruction {
+                let (w, a) = Self.whereClause(filter)
+                clauses.append("(\(w))")
+                args += a
+            }
+            if clauses.isEmpty { return 0 }
+            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(clauses.joined(separator: " OR "))", arguments: args) ?? 0
+        }
+    }
+
+    public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
+        if filter.isEmptyByConstruction { return .items(StoredIDList()) }
+        return try read { db in
+            let (whereSQL, args) = Self.whereClause(filter)
+            let sql = "SELECT created_at, id FROM events WHERE \(whereSQL) ORDER BY created_at ASC, id ASC LIMIT \(maxItems + 1)"
+            var list = StoredIDList()
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+            while let row = try cursor.next() {
+                if list.count == maxItems { return .tooMany(limit: maxItems) }
+                let ts: Int64 = row[0]
+                let id: Data = row[1]
+                list.append(timestamp: UInt64(max(0, ts)), id: id)
+            }
+            return .items(list)
+        }
+    }
+
+    public func announcements(identifier: String) throws(StoreError) -> [NostrEvent] {
+        let jsons: [String] = try read { db in
+            try String.fetchAll(db, sql: "SELECT json FROM events WHERE kind = ? AND d_tag = ?", arguments: [NIP34.repoAnnouncement, identifier])
+        }
+        var out: [NostrEvent] = []
+        for json in jsons {
+            do { out.append(try NostrEvent(jsonText: json)) } catch { throw .corruptRow(error.message) }
+        }
+        return out
+    }
+
+    public func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool {
+        if tagNames.isEmpty || values.isEmpty { return false }
+        return try read { db in
+            let sql = "SELECT 1 FROM tags WHERE name IN (\(Self.placeholders(tagNames.count))) AND value IN (\(Self.placeholders(values.count))) LIMIT 1"
+            return try Bool.fetchOne(db, sql: sql, arguments: StatementArguments(tagNames + values)) == true
+        }
+    }
+
+    public func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { broadcaster.subscribe(bufferLimit: bufferLimit) }
+
+    public func metadata(_ key: String) throws(StoreError) -> String? {
+        try read { db in try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setMetadata(_ key: String, _ value: String?) throws(StoreError) {
+        do {
+            try writer.write { db in
+                if let value {
+                    try db.execute(sql: "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)", arguments: [key, value])
+                } else {
+                    try db.execute(sql: "DELETE FROM metadata WHERE key = ?", arguments: [key])
+                }
+            }
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    /// Total number of stored events.
+    public func totalCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
+    }
+
+    /// Ends every subscriber stream (shutdown).
+    public func finishSubscribers() { broadcaster.finishAll() }
+
+    // MARK: - Helpers
+
+    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+        do {
+            return try writer.read(body)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    static func placeholders(_ n: Int) -> String {
+        String(repeating: "?,", count: max(0, n - 1)) + (n > 0 ? "?" : "")
+    }
+
+    /// SQL conditions and arguments for one filter's matching conditions (not its limit).
+    static func whereClause(_ filter: Filter) -> (String, StatementArguments) {
+        var parts: [String] = ["1"]
+        var args: [any DatabaseValueConvertible] = []
+        if let ids = filter.ids {
+            parts.append("id IN (\(placeholders(ids.count)))")
+            args += ids.map { Data(Hex.decode($0) ?? []) }
+        }
+        if let authors = filter.authors {
+            parts.append("pubkey IN (\(placeholders(authors.count)))")
+            args += authors.map { Data(Hex.decode($0) ?? []) }
+        }
+        if let kinds = filter.kinds {
+            parts.append("kind IN (\(placeholders(kinds.count)))")
+            args += kinds
+        }
+        if let since = filter.since {
+            parts.append("created_at >= ?")
+            args.append(since)
+        }
+        if let until = filter.until {
+            parts.append("created_at <= ?")
+            args.append(until)
+        }
+        for name in filter.tags.keys.sorted() {
+            let values = filter.tags[name]!
+            parts.append("seq IN (SELECT event_seq FROM tags WHERE name = ? AND value IN (\(placeholders(values.count))))")
+            args.append(name)
+            args += values
+        }
+        return (parts.joined(separator: " AND "), StatementArguments(args))
+    }
+}
