@@ -66,7 +66,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
         .target(name: "Layers", dependencies: ["Nostr", "Store"]),
@@ -117,9 +119,9 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "Relay", "Store", "Nostr", "Reconcile",
-                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                "Relay", "Store", "Nostr", "Reconcile", "Transport",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             resources: [.copy("Interop")]
         ),

@@ -14,13 +14,17 @@ extension ClientMessage {
         guard let items = json.arrayValue, let verb = items.first?.stringValue else { throw .notAMessage }
         switch verb {
         case "EVENT", "AUTH":
+            // The event id, when the second element carries a well-formed one (for `OK false`).
+            func readableID() -> String? {
+                guard items.count > 1, let id = items[1]["id"]?.stringValue else { return nil }
+                return Hex.isLowercaseHex(id, byteCount: 32) ? id : nil
+            }
             guard items.count == 2 else {
-                throw .invalidEvent(eventID: nil, .missingField(items.count < 2 ? "event" : "(extra elements)"))
+                throw .invalidEvent(eventID: readableID(), .missingField(items.count < 2 ? "event" : "(extra elements)"))
             }
             let event: NostrEvent
             do { event = try NostrEvent(json: items[1]) } catch {
-                let id = items[1]["id"]?.stringValue.flatMap { Hex.isLowercaseHex($0, byteCount: 32) ? $0 : nil }
-                throw .invalidEvent(eventID: id, error)
+                throw .invalidEvent(eventID: readableID(), error)
             }
             return verb == "EVENT" ? .event(event) : .auth(event)
         case "REQ", "COUNT":

@@ -32,11 +32,16 @@ struct JSONParser {
         return bytes[index]
     }
 
+    /// `depth` is the number of containers enclosing the value; a container here would be
+    /// nested `depth + 1` deep, which must not exceed `maxDepth`.
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= maxDepth else { throw JSONParseError(.tooDeep, at: index) }
         switch try peek() {
-        case 0x7b: return try parseObject(depth: depth + 1)
-        case 0x5b: return try parseArray(depth: depth + 1)
+        case 0x7b:
+            guard depth < maxDepth else { throw JSONParseError(.tooDeep, at: index) }
+            return try parseObject(depth: depth + 1)
+        case 0x5b:
+            guard depth < maxDepth else { throw JSONParseError(.tooDeep, at: index) }
+            return try parseArray(depth: depth + 1)
         case 0x22: return .string(try parseString())
         case 0x74: try expectLiteral("true"); return .bool(true)
         case 0x66: try expectLiteral("false"); return .bool(false)

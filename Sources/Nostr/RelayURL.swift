@@ -34,7 +34,8 @@ public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible 
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { return nil }
-        } else if let colon = authority.lastIndex(of: ":") {
+        } else if let colon = authority.firstIndex(of: ":") {
+            // An unbracketed host cannot hold a colon (IPv6 literals need brackets).
             host = authority[..<colon]
             portText = authority[authority.index(after: colon)...]
         } else {
@@ -44,7 +45,7 @@ public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible 
         guard !host.isEmpty, !host.contains(where: { $0 == " " || $0 == "/" }) else { return nil }
         var port: Int?
         if let portText {
-            guard let p = Int(portText), (1...65535).contains(p) else { return nil }
+            guard portText.allSatisfy({ $0 >= "0" && $0 <= "9" }), let p = Int(portText), (1...65535).contains(p) else { return nil }
             port = p
         }
         if (scheme == "ws" && port == 80) || (scheme == "wss" && port == 443) { port = nil }

@@ -48,10 +48,12 @@ public final class RejectedEventsIndex: @unchecked Sendable {
         }
     }
 
-    /// Whether `id` is known as rejected: in the hot tier, or unexpired in the cold tier.
+    /// Whether `id` is known as rejected: unexpired in the hot or the cold tier. (The reference
+    /// ignores the hot TTL here and relies on a 60 s cleanup; checking it keeps membership
+    /// correct whether or not cleanup has run.)
     public func contains(_ id: String, now: Double) -> Bool {
         lock.withLock {
-            if hot[id] != nil { return true }
+            if let h = hot[id], now - h.cachedAt < hotTTL { return true }
             if let c = cold[id], now - c.rejectedAt < coldTTL { return true }
             return false
         }

@@ -110,6 +110,10 @@ public final class SQLiteEventStore: EventStore {
         switch kindClass {
         case .replaceable:
             replaceKey = "\(event.kind):\(event.pubkey)"
+            if let deletedAt = try Int64.fetchOne(db, sql: "SELECT created_at FROM deletions WHERE target = ? AND pubkey = ?", arguments: [replaceKey!, event.pubkey]),
+               event.createdAt <= deletedAt {
+                return .deleted
+            }
         case .addressable:
             dTag = event.dTag
             replaceKey = "\(event.kind):\(event.pubkey):\(event.dTag)"
@@ -161,7 +165,13 @@ public final class SQLiteEventStore: EventStore {
         }
         for address in deletion.tagValues("a") {
             guard let ref = RepoRef(address), ref.pubkey == deletion.pubkey else { continue }
-            let key = "\(ref.kind):\(ref.pubkey):\(ref.identifier)"
+            // The same key `insert` gives the event: replaceable kinds have no `d` part.
+            let key: String
+            switch EventKindClass(kind: ref.kind) {
+            case .replaceable: key = "\(ref.kind):\(ref.pubkey)"
+            case .addressable: key = "\(ref.kind):\(ref.pubkey):\(ref.identifier)"
+            default: continue
+            }
             try db.execute(sql: """
                 INSERT INTO deletions (target, pubkey, created_at) VALUES (?, ?, ?)
                 ON CONFLICT(target, pubkey) DO UPDATE SET created_at = max(created_at, excluded.created_at)

@@ -109,7 +109,7 @@ struct FailingStore: EventStore {
     func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing { throw Self.error }
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent] { throw Self.error }
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool { throw Self.error }
-    func subscribe() -> AsyncStream<NostrEvent> { AsyncStream { $0.finish() } }
+    func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { AsyncStream { $0.finish() } }
     func metadata(_ key: String) throws(StoreError) -> String? { throw Self.error }
     func setMetadata(_ key: String, _ value: String?) throws(StoreError) { throw Self.error }
 }

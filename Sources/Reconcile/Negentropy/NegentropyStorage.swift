@@ -1,0 +1,96 @@
+/// A sorted, sealed vector of items with precomputed fingerprint prefix sums.
+///
+/// Fill it with ``insert(timestamp:id:)`` and call ``seal()`` (or use
+/// ``init(sealing:)``). Sealing sorts the items, rejects duplicates and computes
+/// running 256-bit id sums, so the fingerprint of any index range costs one
+/// subtraction and one SHA-256, and bounds are found by binary search.
+///
+/// A value type with copy-on-write arrays: copies share the sealed data.
+public struct NegentropyStorage: Sendable {
+    @usableFromInline var items: [NegentropyItem] = []
+    /// `prefixSums[i]` is the sum of the ids of `items[0..<i]`; `count + 1` entries once sealed.
+    @usableFromInline var prefixSums: [NegentropyAccumulator] = []
+    /// True once ``seal()`` has run; no more inserts are accepted.
+    public private(set) var isSealed = false
+
+    /// Creates an empty, unsealed storage.
+    public init() {}
+
+    /// Creates a sealed storage from `items` in any order.
+    /// - Throws: ``NegentropyError/duplicateItemInserted``, ``NegentropyError/reservedTimestamp``.
+    public init(sealing items: [NegentropyItem]) throws(NegentropyError) {
+        for item in items where item.timestamp == .max { throw .reservedTimestamp }
+        self.items = items
+        try seal()
+    }
+
+    /// Number of items.
+    public var count: Int { items.count }
+
+    /// Reserves room for `n` items before a run of inserts.
+    public mutating func reserveCapacity(_ n: Int) {
+        items.reserveCapacity(n)
+    }
+
+    /// Adds an item. Order does not matter; ``seal()`` sorts.
+    /// - Throws: ``NegentropyError/alreadySealed``; ``NegentropyError/reservedTimestamp`` for `UInt64.max`.
+    public mutating func insert(timestamp: UInt64, id: NegentropyID) throws(NegentropyError) {
+        guard !isSealed else { throw .alreadySealed }
+        guard timestamp != .max else { throw .reservedTimestamp }
+        items.append(NegentropyItem(timestamp: timestamp, id: id))
+    }
+
+    /// Sorts the items, rejects duplicates and precomputes the fingerprint sums.
+    /// - Throws: ``NegentropyError/alreadySealed``, ``NegentropyError/duplicateItemInserted``.
+    public mutating func seal() throws(NegentropyError) {
+        guard !isSealed else { throw .alreadySealed }
+        items.sort()
+        var sums: [NegentropyAccumulator] = []
+        sums.reserveCapacity(items.count + 1)
+        var acc = NegentropyAccumulator()
+        sums.append(acc)
+        var previous: NegentropyItem?
+        for item in items {
+            if let p = previous, p == item { throw .duplicateItemInserted }
+            previous = item
+            acc.add(item.id)
+            sums.append(acc)
+        }
+        prefixSums = sums
+        isSealed = true
+    }
+
+    /// The item at `index` in sorted order (valid once sealed).
+    public subscript(index: Int) -> NegentropyItem { items[index] }
+
+    /// All items, sorted once sealed.
+    public var sortedItems: [NegentropyItem] { items }
+
+    /// Fingerprint of `items[lower..<upper]` in O(1) plus one SHA-256.
+    @inlinable
+    func fingerprint(_ lower: Int, _ upper: Int) -> NegentropyFingerprint {
+        var sum = prefixSums[upper]
+        sum.subtract(prefixSums[lower])
+        return sum.fingerprint(count: UInt64(upper - lower))
+    }
+
+    /// The first index in `first..<last` whose item is not below `bound`
+    /// (`last` if none): `std::lower_bound` over that slice.
+    @inlinable
+    func lowerBound(from first: Int, to last: Int, of bound: NegentropyBound) -> Int {
+        items.withUnsafeBufferPointer { buf in
+            var low = first
+            var length = last - first
+            while length > 0 {
+                let half = length >> 1
+                if bound.isAbove(buf[low + half]) {
+                    low += half + 1
+                    length -= half + 1
+                } else {
+                    length = half
+                }
+            }
+            return low
+        }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+import Nostr
+
+extension EventIngestor {
+    /// Ingests many events in order, verifying signatures on all cores first (the costly
+    /// part), then running policy and store one by one so later events see earlier ones.
+    public func ingest(batch events: [NostrEvent], skipKnownRejected: Bool = false) -> [IngestResult] {
+        let verdicts = Self.verifyConcurrently(events)
+        var results: [IngestResult] = []
+        results.reserveCapacity(events.count)
+        for (event, verdict) in zip(events, verdicts) {
+            if let error = verdict {
+                results.append(.invalid(error))
+            } else {
+                results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected))
+            }
+        }
+        return results
+    }
+
+    /// Verification errors (nil = valid) for each event, computed in parallel chunks.
+    public static func verifyConcurrently(_ events: [NostrEvent]) -> [EventValidationError?] {
+        let count = events.count
+        if count < 64 { return events.map { e in do { try e.verify(); return nil } catch { return error } } }
+        let chunks = min(ProcessInfo.processInfo.activeProcessorCount * 4, count / 16)
+        let verdicts = UnsafeMutableBufferPointer<EventValidationError?>.allocate(capacity: count)
+        verdicts.initialize(repeating: nil)
+        defer { verdicts.deallocate() }
+        nonisolated(unsafe) let out = verdicts
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            let lower = chunk * count / chunks
+            let upper = (chunk + 1) * count / chunks
+            for i in lower..<upper {
+                do { try events[i].verify() } catch { out[i] = error }
+            }
+        }
+        return Array(verdicts)
+    }
+}
