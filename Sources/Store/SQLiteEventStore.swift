@@ -199,7 +199,7 @@ public final class SQLiteEventStore: EventStore {
             var seen = Set<Data>()
             var out: [(Int64, Data, String)] = []
             for filter in filters where !filter.isEmptyByConstruction {
-                let limit = min(filter.limit ?? maxLimit, maxLimit)
+                let limit = max(0, min(filter.limit ?? maxLimit, maxLimit))
                 if limit == 0 { continue }
                 let (whereSQL, args) = Self.whereClause(filter)
                 let sql = "SELECT created_at, id, json FROM events WHERE \(whereSQL) ORDER BY created_at DESC, id ASC LIMIT \(limit)"

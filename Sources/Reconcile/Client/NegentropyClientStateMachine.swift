@@ -1,0 +1,115 @@
+import Nostr
+
+/// The client side of one NIP-77 session as a pure state machine: feed it what the relay
+/// sends (and idle timeouts), carry out the actions it returns.
+public struct NegentropyClientStateMachine: Sendable {
+    /// What the driver must do next.
+    public enum Action: Sendable, Equatable {
+        /// Send this message and keep waiting (the session made progress).
+        case send(ClientMessage)
+        /// Nothing to do (unrelated message or harmless chatter); keep waiting.
+        case wait
+        /// The session is over: send `closeMessage` if any, then report `outcome`.
+        case finish(closeMessage: ClientMessage?, outcome: Result<NegentropyClientResult, NegentropyClientFailure>)
+    }
+
+    private enum State: Sendable {
+        case idle
+        case waiting(firstReplySeen: Bool)
+        case done
+    }
+
+    public let subscriptionID: String
+    public let filter: Filter
+    private var engine: Negentropy
+    private var state: State = .idle
+    private var have: [NegentropyID] = []
+    private var need: [NegentropyID] = []
+    private var seenHave = Set<NegentropyID>()
+    private var seenNeed = Set<NegentropyID>()
+    private var result = NegentropyClientResult()
+
+    /// - Parameters:
+    ///   - storage: the local items for `filter` (sealed).
+    ///   - frameSizeLimit: the client frame limit (60,000 keeps every message under the
+    ///     128 KiB WebSocket frames strfry accepts).
+    public init(subscriptionID: String, filter: Filter, storage: NegentropyStorage, frameSizeLimit: Int = 60_000) throws(NegentropyError) {
+        self.subscriptionID = subscriptionID
+        self.filter = filter
+        self.engine = try Negentropy(storage: storage, frameSizeLimit: frameSizeLimit)
+    }
+
+    /// Opens the session: returns the NEG-OPEN to send.
+    public mutating func start() -> Action {
+        guard case .idle = state else { return .wait }
+        do {
+            let first = try engine.initiate()
+            state = .waiting(firstReplySeen: false)
+            result.bytesSent += first.count
+            var f = filter
+            f.limit = nil
+            return .send(.negOpen(subscriptionID: subscriptionID, filter: f, initialMessage: Hex.encode(first)))
+        } catch {
+            state = .done
+            return .finish(closeMessage: nil, outcome: .failure(.protocolError(error.message)))
+        }
+    }
+
+    /// Handles one message from the relay.
+    public mutating func receive(_ message: RelayMessage) -> Action {
+        guard case .waiting(let firstReplySeen) = state else { return .wait }
+        switch message {
+        case .negMsg(let id, let hex) where id == subscriptionID:
+            guard let bytes = Hex.decode(hex) else { return fail(.protocolError("NEG-MSG is not hex"), close: true) }
+            state = .waiting(firstReplySeen: true)
+            result.rounds += 1
+            result.bytesReceived += bytes.count
+            var roundHave: [NegentropyID] = []
+            var roundNeed: [NegentropyID] = []
+            do {
+                let next = try engine.reconcile(bytes, have: &roundHave, need: &roundNeed)
+                for id in roundHave where seenHave.insert(id).inserted { have.append(id) }
+                for id in roundNeed where seenNeed.insert(id).inserted { need.append(id) }
+                guard let next else {
+                    state = .done
+                    result.have = have
+                    result.need = need
+                    return .finish(closeMessage: .negClose(subscriptionID: subscriptionID), outcome: .success(result))
+                }
+                result.bytesSent += next.count
+                return .send(.negMsg(subscriptionID: subscriptionID, message: Hex.encode(next)))
+            } catch {
+                return fail(.protocolError(error.message), close: true)
+            }
+        case .negErr(let id, let reason, let max) where id == subscriptionID:
+            return fail(NegentropyClientFailure.classify(negErr: reason, maxRecords: max), close: false)
+        case .notice(let text) where !firstReplySeen && NegentropyClientFailure.isRefusal(notice: text):
+            return fail(.unsupported(text), close: false)
+        case .closed(let id, let reason) where id == subscriptionID:
+            return fail(.unsupported("CLOSED: \(reason)"), close: false)
+        default:
+            return .wait
+        }
+    }
+
+    /// No progress for the idle timeout.
+    public mutating func idleTimeout() -> Action {
+        guard case .waiting = state else { return .wait }
+        return fail(.timeout, close: true)
+    }
+
+    /// The connection closed.
+    public mutating func disconnected() -> Action {
+        guard case .waiting = state else { return .wait }
+        state = .done
+        return .finish(closeMessage: nil, outcome: .failure(.disconnected))
+    }
+
+    /// Whether the session has ended.
+    public var isFinished: Bool { if case .done = state { return true } else { return false } }
+
+    private mutating func fail(_ failure: NegentropyClientFailure, close: Bool) -> Action {
+        state = .done
+        return .finish(closeMessage: close ? .negClose(subscriptionID: subscriptionID) : nil, outcome: .failure(failure))
+    }
+}
