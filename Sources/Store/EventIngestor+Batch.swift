@@ -21,7 +21,7 @@ extension EventIngestor {
     /// Verification errors (nil = valid) for each event, computed in parallel chunks.
     public static func verifyConcurrently(_ events: [NostrEvent]) -> [EventValidationError?] {
         let count = events.count
-        if count < 64 { return events.map { e in do { try e.verify(); return nil } catch { return error } } }
+        if count < 64 { return events.map { e -> EventValidationError? in do throws(EventValidationError) { try e.verify(); return nil } catch { return error } } }
         let chunks = min(ProcessInfo.processInfo.activeProcessorCount * 4, count / 16)
         let verdicts = UnsafeMutableBufferPointer<EventValidationError?>.allocate(capacity: count)
         verdicts.initialize(repeating: nil)
@@ -31,7 +31,7 @@ extension EventIngestor {
             let lower = chunk * count / chunks
             let upper = (chunk + 1) * count / chunks
             for i in lower..<upper {
-                do { try events[i].verify() } catch { out[i] = error }
+                do throws(EventValidationError) { try events[i].verify() } catch { out[i] = error }
             }
         }
         return Array(verdicts)

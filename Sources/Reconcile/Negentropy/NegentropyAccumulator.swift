@@ -6,16 +6,15 @@ import COpenSSLCrypto
 /// prefix sums and get the sum over any index range with one subtraction.
 public struct NegentropyAccumulator: Hashable, Sendable {
     // Little-endian limbs: l0 holds bytes 0..<8 of the sum (least significant).
-    @usableFromInline var l0: UInt64 = 0
-    @usableFromInline var l1: UInt64 = 0
-    @usableFromInline var l2: UInt64 = 0
-    @usableFromInline var l3: UInt64 = 0
+    var l0: UInt64 = 0
+    var l1: UInt64 = 0
+    var l2: UInt64 = 0
+    var l3: UInt64 = 0
 
     /// The zero sum.
     public init() {}
 
     /// Adds an id (mod 2^256).
-    @inlinable
     public mutating func add(_ id: NegentropyID) {
         // The id's big-endian words hold the bytes in order; byte-swapping gives the
         // little-endian limb value of those same 8 bytes.
@@ -23,13 +22,11 @@ public struct NegentropyAccumulator: Hashable, Sendable {
     }
 
     /// Adds another sum (mod 2^256).
-    @inlinable
     public mutating func add(_ other: NegentropyAccumulator) {
         add(l0: other.l0, l1: other.l1, l2: other.l2, l3: other.l3)
     }
 
     /// Subtracts another sum (mod 2^256).
-    @inlinable
     public mutating func subtract(_ other: NegentropyAccumulator) {
         var borrow: Bool
         (l0, borrow) = l0.subtractingReportingOverflow(other.l0)
@@ -38,7 +35,6 @@ public struct NegentropyAccumulator: Hashable, Sendable {
         (l3, _) = Self.sub(l3, other.l3, borrow)
     }
 
-    @inlinable
     mutating func add(l0 o0: UInt64, l1 o1: UInt64, l2 o2: UInt64, l3 o3: UInt64) {
         var carry: Bool
         (l0, carry) = l0.addingReportingOverflow(o0)
@@ -47,14 +43,12 @@ public struct NegentropyAccumulator: Hashable, Sendable {
         (l3, _) = Self.add(l3, o3, carry)
     }
 
-    @inlinable @inline(__always)
     static func add(_ x: UInt64, _ y: UInt64, _ carryIn: Bool) -> (UInt64, Bool) {
         let (s1, c1) = x.addingReportingOverflow(y)
         let (s2, c2) = s1.addingReportingOverflow(carryIn ? 1 : 0)
         return (s2, c1 || c2)
     }
 
-    @inlinable @inline(__always)
     static func sub(_ x: UInt64, _ y: UInt64, _ borrowIn: Bool) -> (UInt64, Bool) {
         let (d1, b1) = x.subtractingReportingOverflow(y)
         let (d2, b2) = d1.subtractingReportingOverflow(borrowIn ? 1 : 0)

@@ -9,7 +9,6 @@ struct NegentropyBound: Sendable {
     /// Number of id bytes carried on the wire.
     var idLength: Int
 
-    @inlinable
     init(timestamp: UInt64, id: NegentropyID = .zero, idLength: Int = 0) {
         self.timestamp = timestamp
         self.id = id
@@ -17,7 +16,6 @@ struct NegentropyBound: Sendable {
     }
 
     /// The full 32-byte bound of an item (used when a responder cuts an IdList short).
-    @inlinable
     init(_ item: NegentropyItem) {
         self.init(timestamp: item.timestamp, id: item.id, idLength: 32)
     }
@@ -29,7 +27,6 @@ struct NegentropyBound: Sendable {
     static let zero = NegentropyBound(timestamp: 0)
 
     /// True when `item` sorts before this bound.
-    @inlinable
     func isAbove(_ item: NegentropyItem) -> Bool {
         item.timestamp != timestamp ? item.timestamp < timestamp : item.id < id
     }
@@ -37,7 +34,6 @@ struct NegentropyBound: Sendable {
     /// The shortest bound that separates `previous` (below) from `current` (at or above):
     /// just the timestamp when they differ, else the timestamp with `current`'s id up to
     /// and including the first byte where the ids differ.
-    @inlinable
     static func minimal(between previous: NegentropyItem, and current: NegentropyItem) -> NegentropyBound {
         if current.timestamp != previous.timestamp {
             return NegentropyBound(timestamp: current.timestamp)

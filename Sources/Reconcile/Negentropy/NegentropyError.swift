@@ -55,5 +55,6 @@ public enum NegentropyError: Error, Equatable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Same as ``message``.
     public var description: String { message }
 }

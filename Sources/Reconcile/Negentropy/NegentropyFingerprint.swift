@@ -3,17 +3,15 @@
 ///
 /// Held as two words in raw memory order so comparison is two integer compares.
 public struct NegentropyFingerprint: Hashable, Sendable, CustomStringConvertible {
-    @usableFromInline var a: UInt64
-    @usableFromInline var b: UInt64
+    var a: UInt64
+    var b: UInt64
 
-    @inlinable
     init(a: UInt64, b: UInt64) {
         self.a = a
         self.b = b
     }
 
     /// Reads 16 bytes at `offset`; the caller guarantees they exist.
-    @inlinable
     init(loadingFrom buffer: UnsafeRawBufferPointer, offset: Int) {
         a = buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
         b = buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)
@@ -27,9 +25,9 @@ public struct NegentropyFingerprint: Hashable, Sendable, CustomStringConvertible
         return out
     }
 
+    /// The 16 bytes as lowercase hex.
     public var description: String { NegentropyHex.encode(bytes) }
 
-    @inlinable
     func append(to out: inout [UInt8]) {
         withUnsafeBytes(of: (a, b)) { out.append(contentsOf: $0) }
     }

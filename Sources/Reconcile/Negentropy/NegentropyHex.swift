@@ -4,13 +4,23 @@ public enum NegentropyHex {
 
     /// Encodes bytes as lowercase hex.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for b in bytes {
-            out.append(digits[Int(b >> 4)])
-            out.append(digits[Int(b & 0x0F)])
+        // One generic call for contiguous inputs; the byte loop itself is non-generic.
+        if let s = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0) }) { return s }
+        return Array(bytes).withUnsafeBufferPointer { encode(buffer: $0) }
+    }
+
+    private static func encode(buffer: UnsafeBufferPointer<UInt8>) -> String {
+        digits.withUnsafeBufferPointer { digits in
+            String(unsafeUninitializedCapacity: buffer.count * 2) { out in
+                var j = 0
+                for b in buffer {
+                    out[j] = digits[Int(b >> 4)]
+                    out[j + 1] = digits[Int(b & 0x0F)]
+                    j += 2
+                }
+                return j
+            }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes hex (either case). Returns nil on an odd length or a non-hex character.

@@ -4,12 +4,11 @@
 /// in four integer compares and the value lives inline (no heap allocation).
 public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConvertible {
     /// Bytes 0..<8, 8..<16, 16..<24, 24..<32, each read as a big-endian integer.
-    @usableFromInline var w0: UInt64
-    @usableFromInline var w1: UInt64
-    @usableFromInline var w2: UInt64
-    @usableFromInline var w3: UInt64
+    var w0: UInt64
+    var w1: UInt64
+    var w2: UInt64
+    var w3: UInt64
 
-    @inlinable
     init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
         self.w0 = w0
         self.w1 = w1
@@ -23,6 +22,14 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     /// Creates an id from exactly 32 bytes; nil for any other length.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == 32 else { return nil }
+        // Contiguous inputs ([UInt8], Data, slices) load as four words; this also
+        // spares callers in other modules the unspecialised per-byte generic path.
+        if let id = bytes.withContiguousStorageIfAvailable({ buf in
+            NegentropyID(loadingFrom: UnsafeRawBufferPointer(buf), offset: 0)
+        }) {
+            self = id
+            return
+        }
         var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         var i = 0
         for b in bytes {
@@ -45,7 +52,6 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// Reads 32 bytes at `offset`; the caller guarantees they exist.
-    @inlinable
     init(loadingFrom buffer: UnsafeRawBufferPointer, offset: Int) {
         self.init(
             w0: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
@@ -65,10 +71,10 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     /// The id as 64 lowercase hex characters.
     public var hex: String { NegentropyHex.encode(bytes) }
 
+    /// Same as ``hex``.
     public var description: String { hex }
 
     /// Appends all 32 bytes to `out`.
-    @inlinable
     func append(to out: inout [UInt8]) {
         withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) {
             out.append(contentsOf: $0)
@@ -76,7 +82,6 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// Appends the first `length` bytes (0...32) to `out`.
-    @inlinable
     func appendPrefix(_ length: Int, to out: inout [UInt8]) {
         if length == 32 { return append(to: &out) }
         withUnsafeBytes(of: (w0.bigEndian, w1.bigEndian, w2.bigEndian, w3.bigEndian)) {
@@ -85,7 +90,6 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// Number of leading bytes this id shares with `other` (0...32).
-    @inlinable
     func sharedPrefixLength(with other: NegentropyID) -> Int {
         var x = w0 ^ other.w0
         if x != 0 { return x.leadingZeroBitCount >> 3 }
@@ -98,7 +102,7 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
         return 32
     }
 
-    @inlinable
+    /// Lexical byte order.
     public static func < (a: NegentropyID, b: NegentropyID) -> Bool {
         if a.w0 != b.w0 { return a.w0 < b.w0 }
         if a.w1 != b.w1 { return a.w1 < b.w1 }
@@ -109,7 +113,6 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
 
 extension NegentropyID {
     /// This id with every byte from `length` on set to zero.
-    @inlinable
     func masked(toPrefix length: Int) -> NegentropyID {
         @inline(__always) func mask(_ word: UInt64, _ bytesKept: Int) -> UInt64 {
             if bytesKept >= 8 { return word }

@@ -9,13 +9,12 @@ public struct NegentropyItem: Hashable, Comparable, Sendable {
     public let id: NegentropyID
 
     /// Creates an item.
-    @inlinable
     public init(timestamp: UInt64, id: NegentropyID) {
         self.timestamp = timestamp
         self.id = id
     }
 
-    @inlinable
+    /// Timestamp first, then id bytes.
     public static func < (a: NegentropyItem, b: NegentropyItem) -> Bool {
         a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.id < b.id
     }

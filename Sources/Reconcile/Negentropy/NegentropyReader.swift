@@ -11,6 +11,21 @@ struct NegentropyReader {
         self.position = position
     }
 
+    /// Runs `body` with a reader over `message`, starting at `position`.
+    /// (Array's `withUnsafeBytes` is `rethrows`, which erases typed errors; Result keeps them.)
+    static func read<R>(
+        _ message: [UInt8], from position: Int = 0,
+        _ body: (inout NegentropyReader) throws(NegentropyError) -> R
+    ) throws(NegentropyError) -> R {
+        let result: Result<R, NegentropyError> = message.withUnsafeBytes { raw in
+            Result { () throws(NegentropyError) -> R in
+                var reader = NegentropyReader(raw, position: position)
+                return try body(&reader)
+            }
+        }
+        return try result.get()
+    }
+
     var isAtEnd: Bool { position >= base.count }
     var remaining: Int { base.count - position }
 

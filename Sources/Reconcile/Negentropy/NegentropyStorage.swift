@@ -7,9 +7,9 @@
 ///
 /// A value type with copy-on-write arrays: copies share the sealed data.
 public struct NegentropyStorage: Sendable {
-    @usableFromInline var items: [NegentropyItem] = []
+    var items: [NegentropyItem] = []
     /// `prefixSums[i]` is the sum of the ids of `items[0..<i]`; `count + 1` entries once sealed.
-    @usableFromInline var prefixSums: [NegentropyAccumulator] = []
+    var prefixSums: [NegentropyAccumulator] = []
     /// True once ``seal()`` has run; no more inserts are accepted.
     public private(set) var isSealed = false
 
@@ -44,18 +44,29 @@ public struct NegentropyStorage: Sendable {
     /// - Throws: ``NegentropyError/alreadySealed``, ``NegentropyError/duplicateItemInserted``.
     public mutating func seal() throws(NegentropyError) {
         guard !isSealed else { throw .alreadySealed }
-        items.sort()
-        var sums: [NegentropyAccumulator] = []
-        sums.reserveCapacity(items.count + 1)
-        var acc = NegentropyAccumulator()
-        sums.append(acc)
-        var previous: NegentropyItem?
-        for item in items {
-            if let p = previous, p == item { throw .duplicateItemInserted }
-            previous = item
-            acc.add(item.id)
-            sums.append(acc)
+        let n = items.count
+        // Callers often load rows already ordered by (created_at, id); skip the sort then.
+        let alreadySorted = items.withUnsafeBufferPointer { buf in
+            var i = 1
+            while i < n && !(buf[i] < buf[i - 1]) { i += 1 }
+            return i >= n
         }
+        if !alreadySorted { items.sort() }
+
+        var duplicate = false
+        let sums = items.withUnsafeBufferPointer { buf in
+            [NegentropyAccumulator](unsafeUninitializedCapacity: n + 1) { out, initialized in
+                var acc = NegentropyAccumulator()
+                out.initializeElement(at: 0, to: acc)
+                for i in 0..<n {
+                    if i > 0 && buf[i] == buf[i - 1] { duplicate = true }
+                    acc.add(buf[i].id)
+                    out.initializeElement(at: i + 1, to: acc)
+                }
+                initialized = n + 1
+            }
+        }
+        guard !duplicate else { throw .duplicateItemInserted }
         prefixSums = sums
         isSealed = true
     }
@@ -67,7 +78,6 @@ public struct NegentropyStorage: Sendable {
     public var sortedItems: [NegentropyItem] { items }
 
     /// Fingerprint of `items[lower..<upper]` in O(1) plus one SHA-256.
-    @inlinable
     func fingerprint(_ lower: Int, _ upper: Int) -> NegentropyFingerprint {
         var sum = prefixSums[upper]
         sum.subtract(prefixSums[lower])
@@ -76,7 +86,6 @@ public struct NegentropyStorage: Sendable {
 
     /// The first index in `first..<last` whose item is not below `bound`
     /// (`last` if none): `std::lower_bound` over that slice.
-    @inlinable
     func lowerBound(from first: Int, to last: Int, of bound: NegentropyBound) -> Int {
         items.withUnsafeBufferPointer { buf in
             var low = first

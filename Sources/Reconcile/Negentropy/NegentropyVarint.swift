@@ -2,14 +2,12 @@
 /// every byte but the last, minimal length. (Big-endian, unlike protobuf's LEB128.)
 public enum NegentropyVarint {
     /// Number of bytes the encoding of `n` takes (1...10).
-    @inlinable
     public static func encodedLength(_ n: UInt64) -> Int {
         let bits = 64 - n.leadingZeroBitCount
         return bits == 0 ? 1 : (bits + 6) / 7
     }
 
     /// Appends the encoding of `n` to `out`.
-    @inlinable
     public static func append(_ n: UInt64, to out: inout [UInt8]) {
         if n < 0x80 {  // the common case: counts, modes, small deltas
             out.append(UInt8(truncatingIfNeeded: n))
@@ -25,7 +23,6 @@ public enum NegentropyVarint {
 
     /// Writes the encoding of `n` at `offset` in `buffer` and returns its length.
     /// The buffer must have room for 10 bytes.
-    @inlinable
     static func write(_ n: UInt64, to buffer: UnsafeMutableRawBufferPointer, at offset: Int) -> Int {
         let len = encodedLength(n)
         var i = len - 1
@@ -53,8 +50,7 @@ public enum NegentropyVarint {
     /// last byte has its continuation bit set, and
     /// ``NegentropyError/parseEndsPrematurely`` on trailing bytes.
     public static func decode(_ bytes: [UInt8]) throws(NegentropyError) -> UInt64 {
-        try bytes.withUnsafeBytes { (raw) throws(NegentropyError) -> UInt64 in
-            var reader = NegentropyReader(raw)
+        try NegentropyReader.read(bytes) { (reader) throws(NegentropyError) -> UInt64 in
             let v = try reader.readVarint()
             guard reader.isAtEnd else { throw .parseEndsPrematurely }
             return v
