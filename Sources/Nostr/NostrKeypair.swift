@@ -30,7 +30,8 @@ public struct NostrKeypair: Sendable, Hashable {
     public func sign(kind: Int, tags: [[String]] = [], content: String = "", createdAt: Int64, auxRand: [UInt8]? = nil) -> NostrEvent {
         let serial = NostrEvent.canonicalSerialization(pubkey: publicKey, createdAt: createdAt, kind: kind, tags: tags, content: content)
         let digest = SHA256Digest.hash(serial)
-        let sig = Schnorr.sign(message: digest, secretKey: secretKey, auxRand: auxRand)!
+        // A valid key pair always signs; a malformed auxRand falls back to fresh randomness.
+        let sig = Schnorr.sign(message: digest, secretKey: secretKey, auxRand: auxRand?.count == 32 ? auxRand : nil)!
         return NostrEvent(id: Hex.encode(digest), pubkey: publicKey, createdAt: createdAt, kind: kind, tags: tags, content: content, sig: Hex.encode(sig))
     }
 }

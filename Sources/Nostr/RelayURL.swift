@@ -15,7 +15,8 @@ public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Returns nil for other schemes, user info, an empty host or a bad port.
     public init?(_ raw: String) {
         var text = Substring(raw.trimmingSpaces)
-        while let last = text.last, last == "\n" || last == "\t" || last == "\r" { text = text.dropLast() }
+        // "\r\n" is one Character in Swift, so it needs its own case.
+        while let last = text.last, last == " " || last == "\n" || last == "\t" || last == "\r" || last == "\r\n" { text = text.dropLast() }
         var scheme = "wss"
         if let range = text.range(of: "://") {
             scheme = text[..<range.lowerBound].lowercased()

@@ -235,8 +235,10 @@ struct EventIngestorReprocessingTests {
         #expect(h.ingest(a) == .duplicate)
         // Even if the relay's configuration would now reject it.
         config.serviceURLs = [RelayURL("wss://other.example")!]
+        config.blockedAuthors = [Keys.owner.publicKey]
         let strictNow = EventIngestor(store: h.store, policy: AcceptancePolicy(configuration: config), clock: h.clock)
         #expect(strictNow.ingest(a) == .duplicate)
+        #expect(strictNow.ingest(listedAnnouncement(Keys.owner, d: "new")) == .rejected(.blockedAuthor))
     }
 
     @Test func savedEventsReachSubscribersIncludingReprocessedOnes() async throws {
@@ -250,5 +252,45 @@ struct EventIngestorReprocessingTests {
         var received: [NostrEvent] = []
         for await e in stream { received.append(e) }
         #expect(received == [owner, state])
+    }
+}
+
+@Suite("EventIngestor: batches")
+struct EventIngestorBatchTests {
+    /// The owner's repo followed by `issues` issues tagging it; ids at `broken` get a bad signature.
+    private func batch(issues: Int, broken: Set<Int>) -> [NostrEvent] {
+        var events = [listedAnnouncement(Keys.owner)]
+        for i in 0..<issues {
+            events.append(Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")]], content: "issue \(i)",
+                                             createdAt: t0 + Int64(i)))
+        }
+        for i in broken { events[i] = tampered(events[i], sig: flipLastHexDigit(events[i].sig)) }
+        return events
+    }
+
+    @Test("results follow input order; later events see earlier ones", arguments: [10, 99])
+    func batchIngest(issues: Int) throws {
+        let h = try Harness(Configs.strict)
+        let broken: Set<Int> = [3, issues - 1]
+        let events = batch(issues: issues, broken: broken)
+        let results = h.ingestor.ingest(batch: events)
+        #expect(results.count == events.count)
+        for (i, result) in results.enumerated() {
+            #expect(result == (broken.contains(i) ? .invalid(.badSignature) : .saved), "index \(i)")
+        }
+        #expect(try h.store.totalCount() == events.count - broken.count)
+        // A second pass finds everything already there.
+        #expect(h.ingestor.ingest(batch: events).filter { $0 == .duplicate }.count == events.count - broken.count)
+    }
+
+    @Test func verifyConcurrentlyMatchesSequentialVerification() {
+        let events = batch(issues: 199, broken: [0, 17, 64, 150, 199])
+        let verdicts = EventIngestor.verifyConcurrently(events)
+        #expect(verdicts.count == 200)
+        for (i, e) in events.enumerated() {
+            #expect(verdicts[i] == (e.isValid ? nil : .badSignature), "index \(i)")
+        }
+        #expect(verdicts.compactMap { $0 }.count == 5)
+        #expect(EventIngestor.verifyConcurrently([]).isEmpty)
     }
 }
