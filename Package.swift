@@ -52,7 +52,7 @@ let package = Package(
             // Named SyncMetrics because swift-metrics already owns the module name `Metrics`.
             name: "SyncMetrics",
             dependencies: [
-                "Nostr",
+                "Nostr", "Health",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Metrics"
@@ -71,7 +71,7 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
-        .target(name: "Layers", dependencies: ["Nostr", "Store"]),
+        .target(name: "Layers", dependencies: ["Nostr", "Store", "Health"]),
         .target(
             name: "Relay",
             dependencies: [
