@@ -49,7 +49,7 @@ public final class GraspSyncNode: Sendable {
     /// Runs until SIGTERM/SIGINT (or `shutdown` of the returned group), then saves state.
     /// `onServerRunning` reports the bound port.
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        let app = RelayServer.makeApplication(
+        let app = try RelayServer.makeApplication(
             relay: relay, host: configuration.host, port: configuration.port,
             onServerRunning: { [logger] port in
                 logger.info("listening on \(self.configuration.host):\(port)")

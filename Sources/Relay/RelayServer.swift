@@ -1,10 +1,11 @@
-import AsyncAlgorithms
 import Hummingbird
 import HummingbirdCore
+import HummingbirdTLS
 import HummingbirdWSCompression
 import HummingbirdWebSocket
 import Logging
 import NIOCore
+import NIOSSL
 import Nostr
 import Store
 
@@ -13,15 +14,17 @@ import Store
 /// any routes the caller adds (the node adds `/metrics` and `/status`).
 public enum RelayServer {
     /// Makes the application. `port` 0 picks a free port, reported through `onServerRunning`.
+    /// With `tls`, the endpoint is wss/https (the node normally sits behind a TLS proxy).
     public static func makeApplication(
         relay: NostrRelay,
         host: String = "127.0.0.1",
         port: Int = 7447,
         compression: Bool = true,
+        tls: TLSConfiguration? = nil,
         configureRouter: (Router<BasicRequestContext>) -> Void = { _ in },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         logger: Logger
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let router = Router()
         addInformationRoute(to: router, relay: relay)
         configureRouter(router)
@@ -35,9 +38,14 @@ public enum RelayServer {
             extensions: compression ? [.perMessageDeflate(maxDecompressedFrameSize: limits.hardMessageLength)] : [],
             autoPing: .enabled(timePeriod: .seconds(30))
         )
+        var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig))
+        if let tls {
+            // The TLS context is built once here; a bad certificate fails at start-up.
+            server = try .tls(server, tlsConfiguration: tls)
+        }
         return Application(
             router: router,
-            server: .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig)),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "grasp-sync"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? -1) },
             logger: logger
@@ -62,56 +70,24 @@ public enum RelayServer {
         }
     }
 
-    /// Runs one client connection until either side closes it.
-    ///
-    /// Three producers feed one ordered channel that a single loop consumes: the socket
-    /// reader, the live-event feed and background negentropy listings. The channel's
-    /// back-pressure makes a client that floods us wait for its own answers.
+    /// Runs one WebSocket client connection until either side closes it.
     static func serveConnection(relay: NostrRelay, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
-        relay.observer?.connectionOpened()
-        defer { relay.observer?.connectionClosed() }
         let limits = relay.limits
-        let inputs = AsyncChannel<RelayConnectionInput>()
-        let handler = RelayConnectionHandler(relay: relay)
-        defer { handler.shutdown() }
-        let live = relay.store.subscribe(bufferLimit: limits.maxQueuedLiveEvents)
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask {
-                defer { inputs.finish() }
+        await RelayConnectionLoop.run(
+            relay: relay,
+            readClient: { deliver in
                 do {
                     for try await message in inbound.messages(maxSize: limits.hardMessageLength) {
                         switch message {
-                        case .text(let text): await inputs.send(.text(text))
-                        case .binary: await inputs.send(.binary)
+                        case .text(let text): await deliver(.text(text))
+                        case .binary: await deliver(.binary)
                         }
                     }
                 } catch {
                     relay.logger.debug("connection read ended: \(error)")
                 }
-            }
-            group.addTask {
-                for await event in live { await inputs.send(.live(event)) }
-                if !Task.isCancelled { await inputs.send(.liveOverflow) }
-            }
-            loop: for await input in inputs {
-                for action in handler.handle(input) {
-                    switch action {
-                    case .send(let message):
-                        do { try await outbound.write(.text(message.jsonText)) } catch { break loop }
-                    case .listNegentropyItems(let id, let generation, let filter):
-                        let store = relay.store
-                        group.addTask {
-                            let result = Result { () throws(StoreError) in try store.idListing(for: filter, maxItems: limits.maxNegentropyItems) }
-                            await inputs.send(.negentropyListing(subscriptionID: id, generation: generation, result))
-                        }
-                    case .close(let reason):
-                        try? await outbound.close(.policyViolation, reason: reason)
-                        break loop
-                    }
-                }
-            }
-            group.cancelAll()
-            inputs.finish()
-        }
+            },
+            write: { text in try await outbound.write(.text(text)) },
+            close: { reason in try? await outbound.close(.policyViolation, reason: reason) })
     }
 }

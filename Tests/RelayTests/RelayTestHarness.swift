@@ -29,7 +29,7 @@ struct RelayTestHarness {
         let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: policy), clock: clock)
         let relay = NostrRelay(ingestor: ingestor, information: RelayInformation(limits: limits), clock: clock, logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = RelayServer.makeApplication(relay: relay, port: 0, onServerRunning: { portContinuation.yield($0) }, logger: logger)
+        let app = try RelayServer.makeApplication(relay: relay, port: 0, onServerRunning: { portContinuation.yield($0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask { try await group.run(); return nil }

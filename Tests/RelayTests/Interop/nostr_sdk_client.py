@@ -105,6 +105,8 @@ async def send(client, relay_url, event, label, timeout):
         log.info("%s %s accepted", label, event.id().to_hex())
         return True, None
     if relay_url in failed:
+        if failed[relay_url] == "timeout":  # nostr-sdk's report when no OK arrived in time
+            raise Failure(f"no OK from {relay_url} for the {label} {event.id().to_hex()} within {timeout}s")
         log.info("%s %s refused: %s", label, event.id().to_hex(), failed[relay_url])
         return False, failed[relay_url]
     raise Failure(f"send_event for {label} did not report relay {relay_url}: {describe(out.failed)}")

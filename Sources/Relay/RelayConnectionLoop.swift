@@ -1,0 +1,55 @@
+import AsyncAlgorithms
+import Nostr
+import Store
+
+/// The processing loop of one client connection, independent of how bytes travel (a
+/// WebSocket, or an in-process `LocalRelayConnection`).
+///
+/// Three producers feed one ordered channel that a single loop consumes: the client reader,
+/// the live-event feed and background negentropy listings. The channel's back-pressure makes
+/// a client that floods the relay wait for its own answers.
+enum RelayConnectionLoop {
+    static func run(
+        relay: NostrRelay,
+        readClient: @escaping @Sendable (_ deliver: @Sendable (RelayConnectionInput) async -> Void) async -> Void,
+        write: @escaping @Sendable (String) async throws -> Void,
+        close: @escaping @Sendable (String) async -> Void
+    ) async {
+        relay.observer?.connectionOpened()
+        defer { relay.observer?.connectionClosed() }
+        let limits = relay.limits
+        let inputs = AsyncChannel<RelayConnectionInput>()
+        let handler = RelayConnectionHandler(relay: relay)
+        defer { handler.shutdown() }
+        let live = relay.store.subscribe(bufferLimit: limits.maxQueuedLiveEvents)
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await readClient { await inputs.send($0) }
+                inputs.finish()
+            }
+            group.addTask {
+                for await event in live { await inputs.send(.live(event)) }
+                if !Task.isCancelled { await inputs.send(.liveOverflow) }
+            }
+            loop: for await input in inputs {
+                for action in handler.handle(input) {
+                    switch action {
+                    case .send(let message):
+                        do { try await write(message.jsonText) } catch { break loop }
+                    case .listNegentropyItems(let id, let generation, let filter):
+                        let store = relay.store
+                        group.addTask {
+                            let result = Result { () throws(StoreError) in try store.idListing(for: filter, maxItems: limits.maxNegentropyItems) }
+                            await inputs.send(.negentropyListing(subscriptionID: id, generation: generation, result))
+                        }
+                    case .close(let reason):
+                        await close(reason)
+                        break loop
+                    }
+                }
+            }
+            group.cancelAll()
+            inputs.finish()
+        }
+    }
+}
