@@ -5,6 +5,8 @@ import Nostr
 import Relay
 import ServiceLifecycle
 import Store
+import SyncMetrics
+import Transport
 
 /// The running node: the event store, the acceptance policy, the served relay and (as they
 /// land) the sync stages, composed and run under swift-service-lifecycle.
@@ -13,6 +15,8 @@ public final class GraspSyncNode: Sendable {
     public let store: SQLiteEventStore
     public let ingestor: EventIngestor
     public let relay: NostrRelay
+    /// The GRASP-02 sync engine.
+    public let coordinator: SyncCoordinator
     let clock: any NodeClock
     let logger: Logger
 
@@ -43,6 +47,16 @@ public final class GraspSyncNode: Sendable {
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
         relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, logger: logger)
+        let sync = SyncConfiguration(
+            bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
+            batchWindow: Double(configuration.syncBatchWindowMilliseconds) / 1000,
+            baseBackoff: configuration.syncBaseBackoffSeconds, maxBackoff: configuration.syncMaxBackoffSeconds,
+            disableNegentropy: configuration.disableNegentropy)
+        let transport = WebSocketRelayTransport(
+            configuration: WebSocketTransportConfiguration(
+                addressPolicy: AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts)),
+            logger: logger)
+        coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger)
         logger.info("service URLs: \(services.map(\.description).joined(separator: ", "))")
     }
 
@@ -56,8 +70,10 @@ public final class GraspSyncNode: Sendable {
                 await onServerRunning(port)
             },
             logger: logger)
+        var services: [any Service] = [app]
+        if configuration.syncEnabled { services.append(SyncService(coordinator: coordinator, interval: 1)) }
         let group = ServiceGroup(configuration: .init(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         defer { saveState() }
         try await group.run()
     }

@@ -18,6 +18,21 @@ public struct NodeConfiguration: Sendable {
     public var archive: Bool
     /// Log level.
     public var logLevel: Logger.Level
+    /// Relays synced from at start-up whether or not an announcement lists them.
+    public var bootstrapRelays: [RelayURL] = []
+    /// Self-subscriber batch window in milliseconds.
+    public var syncBatchWindowMilliseconds: Int = 5_000
+    /// Health backoff base and cap in seconds.
+    public var syncBaseBackoffSeconds: Double = 5
+    public var syncMaxBackoffSeconds: Double = 3_600
+    /// Never use NIP-77; always REQ/EOSE.
+    public var disableNegentropy = false
+    /// Let sync dial loopback/private/link-local addresses (SSRF guard off).
+    public var allowPrivateRelays = false
+    /// Hosts that may be dialled even when private.
+    public var allowedRelayHosts: Set<String> = []
+    /// Run the sync engine (tests of the served relay alone turn it off).
+    public var syncEnabled = true
 
     public init(host: String = "127.0.0.1", port: Int = 7447, dataDirectory: URL = URL(fileURLWithPath: "data"),
                 serviceURLs: [RelayURL] = [], requireCloneListing: Bool = false, archive: Bool = false,

@@ -33,6 +33,30 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Flag(help: "GRASP-05 archive mode: accept every valid announcement. [env: GRASP_SYNC_ARCHIVE]")
     var archive = false
 
+    @Option(name: .customLong("bootstrap-relay"), help: "Relay to sync from at start-up; repeatable or comma-separated. [env: GRASP_SYNC_BOOTSTRAP_RELAY]")
+    var bootstrapRelay: [String] = []
+
+    @Option(name: .customLong("sync-batch-window-ms"), help: "Self-subscriber batch window in milliseconds. [env: GRASP_SYNC_SYNC_BATCH_WINDOW_MS] (default: 5000)")
+    var syncBatchWindowMs: Int?
+
+    @Option(name: .customLong("sync-base-backoff-secs"), help: "First retry delay after a failed connection. [env: GRASP_SYNC_SYNC_BASE_BACKOFF_SECS] (default: 5)")
+    var syncBaseBackoffSecs: Double?
+
+    @Option(name: .customLong("sync-max-backoff-secs"), help: "Longest retry delay. [env: GRASP_SYNC_SYNC_MAX_BACKOFF_SECS] (default: 3600)")
+    var syncMaxBackoffSecs: Double?
+
+    @Flag(name: .customLong("disable-negentropy"), help: "Never use NIP-77 when syncing; always REQ/EOSE. [env: GRASP_SYNC_DISABLE_NEGENTROPY]")
+    var disableNegentropy = false
+
+    @Flag(name: .customLong("allow-private-relays"), help: "Let sync dial loopback, private and link-local addresses. [env: GRASP_SYNC_ALLOW_PRIVATE_RELAYS]")
+    var allowPrivateRelays = false
+
+    @Option(name: .customLong("allow-relay-host"), help: "Host sync may dial even if private; repeatable or comma-separated. [env: GRASP_SYNC_ALLOW_RELAY_HOST]")
+    var allowRelayHost: [String] = []
+
+    @Flag(name: .customLong("no-sync"), help: "Serve only; do not run the GRASP-02 sync engine. [env: GRASP_SYNC_NO_SYNC]")
+    var noSync = false
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: GRASP_SYNC_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -40,6 +64,11 @@ struct GraspSyncCommand: AsyncParsableCommand {
         let env = ProcessInfo.processInfo.environment
         func setting(_ name: String) -> String? { env["GRASP_SYNC_" + name].flatMap { $0.isEmpty ? nil : $0 } }
         func flag(_ name: String) -> Bool { ["1", "true", "yes", "on"].contains(setting(name)?.lowercased() ?? "") }
+        func number<T>(_ name: String, _ parse: (String) -> T?) throws -> T? {
+            guard let raw = setting(name) else { return nil }
+            guard let value = parse(raw) else { throw ValidationError("GRASP_SYNC_\(name) '\(raw)' is not a number") }
+            return value
+        }
 
         let levelText = logLevel ?? setting("LOG_LEVEL") ?? "info"
         guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
@@ -68,6 +97,30 @@ struct GraspSyncCommand: AsyncParsableCommand {
         }
         config.requireCloneListing = requireCloneListing || flag("REQUIRE_CLONE_LISTING")
         config.archive = archive || flag("ARCHIVE")
+        let bootstrap = (bootstrapRelay.isEmpty ? (setting("BOOTSTRAP_RELAY").map { [$0] } ?? []) : bootstrapRelay)
+            .flatMap { $0.split(separator: ",").map(String.init) }
+        config.bootstrapRelays = try bootstrap.map { raw in
+            guard let url = RelayURL(raw) else { throw ValidationError("bootstrap relay '\(raw)' is not a ws:// or wss:// URL") }
+            return url
+        }
+        if let ms = try syncBatchWindowMs ?? number("SYNC_BATCH_WINDOW_MS", Int.init) {
+            guard ms > 0 else { throw ValidationError("--sync-batch-window-ms must be positive") }
+            config.syncBatchWindowMilliseconds = ms
+        }
+        if let base = try syncBaseBackoffSecs ?? number("SYNC_BASE_BACKOFF_SECS", Double.init) {
+            guard base > 0 else { throw ValidationError("--sync-base-backoff-secs must be positive") }
+            config.syncBaseBackoffSeconds = base
+        }
+        if let max = try syncMaxBackoffSecs ?? number("SYNC_MAX_BACKOFF_SECS", Double.init) {
+            guard max >= config.syncBaseBackoffSeconds else { throw ValidationError("--sync-max-backoff-secs must be at least the base backoff") }
+            config.syncMaxBackoffSeconds = max
+        }
+        config.disableNegentropy = disableNegentropy || flag("DISABLE_NEGENTROPY")
+        config.allowPrivateRelays = allowPrivateRelays || flag("ALLOW_PRIVATE_RELAYS")
+        let hosts = (allowRelayHost.isEmpty ? (setting("ALLOW_RELAY_HOST").map { [$0] } ?? []) : allowRelayHost)
+            .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
+        config.allowedRelayHosts = Set(hosts)
+        config.syncEnabled = !(noSync || flag("NO_SYNC"))
 
         let logger = Logger(label: "grasp-sync")
         let node = try GraspSyncNode(configuration: config, logger: logger)

@@ -105,11 +105,13 @@ class MemoryDatabase(NostrDatabase):
     """Minimal in-memory event store for the nostr-sdk Client (NIP-01 semantics).
 
     Rust calls these methods from its own threads; uniffi_set_event_loop must
-    point at the running asyncio loop.
+    point at the running asyncio loop. Per-event metadata is cached in Python
+    because every call on an Event crosses the FFI boundary.
     """
 
     def __init__(self):
-        self.events = {}  # id hex -> Event
+        self.events = {}  # id hex -> (Event, created_at, slot)
+        self.slots = {}  # replaceable/addressable slot -> id hex
         self.deleted = set()
 
     def backend(self):
@@ -120,47 +122,57 @@ class MemoryDatabase(NostrDatabase):
                                      full_text_search=False, request_to_vanish=False)
 
     @staticmethod
-    def _slot(event):
-        kind = event.kind()
-        if kind.is_replaceable():
-            return (kind.as_u16(), event.author().to_hex(), None)
-        if kind.is_addressable():
-            d = ""
-            for tag in event.tags():
-                v = tag.to_vec()
-                if len(v) >= 2 and v[0] == "d":
-                    d = v[1]
-                    break
-            return (kind.as_u16(), event.author().to_hex(), d)
-        return None
+    def describe(raw):
+        """(id, created_at, slot, ephemeral) from an event's NIP-01 JSON object."""
+        kind = raw["kind"]
+        slot = None
+        if kind in (0, 3) or 10000 <= kind < 20000:
+            slot = (kind, raw["pubkey"], None)
+        elif 30000 <= kind < 40000:
+            d = next((t[1] for t in raw["tags"] if len(t) >= 2 and t[0] == "d"), "")
+            slot = (kind, raw["pubkey"], d)
+        return raw["id"], raw["created_at"], slot, 20000 <= kind < 30000
 
-    def add(self, event):
-        """Insert with replaceable/addressable handling; return SaveEventStatus."""
-        event_id = event.id().to_hex()
+    def add(self, event, raw=None):
+        """Insert with duplicate/ephemeral/replaceable handling; return SaveEventStatus."""
+        if raw is None:
+            raw = json.loads(event.as_json())
+        event_id, created_at, slot, ephemeral = self.describe(raw)
         if event_id in self.events:
             return SaveEventStatus.rejected(RejectedReason.DUPLICATE)
-        if event.kind().is_ephemeral():
+        if ephemeral:
             return SaveEventStatus.rejected(RejectedReason.EPHEMERAL)
-        slot = self._slot(event)
+        if slot is not None and slot in self.slots:
+            other_id = self.slots[slot]
+            other_created = self.events[other_id][1]
+            # NIP-01: the newest wins; on equal created_at the lowest id wins.
+            if (-other_created, other_id) < (-created_at, event_id):
+                return SaveEventStatus.rejected(RejectedReason.REPLACED)
+            del self.events[other_id]
         if slot is not None:
-            for other_id, other in list(self.events.items()):
-                if self._slot(other) != slot:
-                    continue
-                newer = (other.created_at().as_secs(), other_id) > (event.created_at().as_secs(), event_id)
-                if newer:
-                    return SaveEventStatus.rejected(RejectedReason.REPLACED)
-                del self.events[other_id]
-        self.events[event_id] = event
+            self.slots[slot] = event_id
+        self.events[event_id] = (event, created_at, slot)
         return SaveEventStatus.success()
+
+    def remove(self, event_id):
+        entry = self.events.pop(event_id, None)
+        if entry is not None and entry[2] is not None and self.slots.get(entry[2]) == event_id:
+            del self.slots[entry[2]]
+        self.deleted.add(event_id)
 
     def matching(self, filt):
         record = json.loads(filt.as_json())
-        out = [e for e in self.events.values() if filt.match_event(e)]
-        out.sort(key=lambda e: (-e.created_at().as_secs(), e.id().to_hex()))
+        match_all = not any(k for k in record if k != "limit")
+        hits = [
+            (created_at, event_id, event)
+            for event_id, (event, created_at, _slot) in self.events.items()
+            if match_all or filt.match_event(event)
+        ]
+        hits.sort(key=lambda h: (-h[0], h[1]))
         limit = record.get("limit")
         if isinstance(limit, int):
-            out = out[:limit]
-        return out
+            hits = hits[:limit]
+        return [h[2] for h in hits]
 
     async def save_event(self, event):
         return self.add(event)
@@ -174,7 +186,8 @@ class MemoryDatabase(NostrDatabase):
         return DatabaseEventStatus.NOT_EXISTENT
 
     async def event_by_id(self, event_id):
-        return self.events.get(event_id.to_hex())
+        entry = self.events.get(event_id.to_hex())
+        return entry[0] if entry else None
 
     async def count(self, filt):
         return len(self.matching(filt))
@@ -183,13 +196,12 @@ class MemoryDatabase(NostrDatabase):
         return self.matching(filt)
 
     async def delete_events(self, filt):
-        for e in self.matching(filt):
-            h = e.id().to_hex()
-            self.events.pop(h, None)
-            self.deleted.add(h)
+        for event in self.matching(filt):
+            self.remove(event.id().to_hex())
 
     async def wipe(self):
         self.events.clear()
+        self.slots.clear()
         self.deleted.clear()
 
 
@@ -201,14 +213,15 @@ def load_events(path, db, verify):
             if not line:
                 continue
             try:
+                raw = json.loads(line)
                 event = Event.from_json(line)
             except Exception as exc:  # noqa: BLE001
                 raise Failure(f"{path}:{lineno}: not a valid NIP-01 event: {exc}") from exc
             if verify and not event.verify():
-                raise Failure(f"{path}:{lineno}: event {event.id().to_hex()} has a bad id or signature")
-            status = db.add(event)
+                raise Failure(f"{path}:{lineno}: event {raw.get('id')} has a bad id or signature")
+            status = db.add(event, raw)
             if not status.is_success():
-                log.warning("%s:%d: event %s not stored (%s)", path, lineno, event.id().to_hex(),
+                log.warning("%s:%d: event %s not stored (%s)", path, lineno, raw.get("id"),
                             status.rejection_reason())
             count += 1
     return count

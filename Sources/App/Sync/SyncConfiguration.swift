@@ -1,0 +1,63 @@
+import Nostr
+
+/// Settings of the GRASP-02 sync engine (reference §2.6 constants, with the operator
+/// options of the issue).
+public struct SyncConfiguration: Sendable {
+    /// Relays to sync from at start-up whether or not any announcement lists them.
+    public var bootstrapRelays: [RelayURL]
+    /// This node's own URLs: never dialled.
+    public var ownURLs: Set<RelayURL>
+    /// Self-subscriber batch window in seconds (default 5).
+    public var batchWindow: Double
+    /// Health backoff base and cap in seconds.
+    public var baseBackoff: Double
+    public var maxBackoff: Double
+    /// Never try NIP-77; always REQ/EOSE.
+    public var disableNegentropy: Bool
+    /// Reconnects within this many seconds of a disconnect catch up with `since` (900).
+    public var quickReconnectWindow: Double
+    /// `since` margin subtracted from the disconnect time on a quick reconnect.
+    public var catchUpMargin: Double
+    /// The completion check waits this long with no pending batches (6 s).
+    public var settleDelay: Double
+    /// Daily resync drawn uniformly in this range of seconds (23-25 h).
+    public var dailyResyncRange: ClosedRange<Double>
+    /// Ids per `{ids:[...]}` fetch (300).
+    public var idFetchChunk: Int
+    /// Retries of an id fetch that still misses ids (bounded, W31).
+    public var idFetchRetries: Int
+    /// `limit` set on historic REQ pages.
+    public var pageLimit: Int
+    /// Seconds without progress before a historic request or NIP-77 session is given up.
+    public var requestTimeout: Double
+    /// Live subscriptions per relay above which they are consolidated (70).
+    public var consolidationThreshold: Int
+    /// Most relays tracked at once (untrusted announcements could list thousands).
+    public var maxTrackedRelays: Int
+    /// Client negentropy frame size limit (60,000: under strfry's 128 KiB frames).
+    public var negentropyFrameSizeLimit: Int
+
+    public init(bootstrapRelays: [RelayURL] = [], ownURLs: Set<RelayURL> = [], batchWindow: Double = 5, baseBackoff: Double = 5,
+                maxBackoff: Double = 3600, disableNegentropy: Bool = false, quickReconnectWindow: Double = 900,
+                catchUpMargin: Double = 900, settleDelay: Double = 6, dailyResyncRange: ClosedRange<Double> = 82_800...90_000,
+                idFetchChunk: Int = 300, idFetchRetries: Int = 2, pageLimit: Int = 500, requestTimeout: Double = 60,
+                consolidationThreshold: Int = 70, maxTrackedRelays: Int = 1_000, negentropyFrameSizeLimit: Int = 60_000) {
+        self.bootstrapRelays = bootstrapRelays
+        self.ownURLs = ownURLs
+        self.batchWindow = batchWindow
+        self.baseBackoff = baseBackoff
+        self.maxBackoff = maxBackoff
+        self.disableNegentropy = disableNegentropy
+        self.quickReconnectWindow = quickReconnectWindow
+        self.catchUpMargin = catchUpMargin
+        self.settleDelay = settleDelay
+        self.dailyResyncRange = dailyResyncRange
+        self.idFetchChunk = idFetchChunk
+        self.idFetchRetries = idFetchRetries
+        self.pageLimit = pageLimit
+        self.requestTimeout = requestTimeout
+        self.consolidationThreshold = consolidationThreshold
+        self.maxTrackedRelays = maxTrackedRelays
+        self.negentropyFrameSizeLimit = negentropyFrameSizeLimit
+    }
+}

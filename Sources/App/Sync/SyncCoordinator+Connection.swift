@@ -1,0 +1,299 @@
+import Foundation
+import Health
+import Layers
+import Nostr
+import Store
+import SyncMetrics
+import Transport
+
+extension SyncCoordinator {
+    // MARK: - Task bookkeeping
+
+    /// Starts a background task the coordinator can wait for and cancel.
+    func spawn(_ body: @escaping @Sendable () async -> Void) {
+        taskCounter += 1
+        let id = taskCounter
+        tasks[id] = Task { [weak self] in
+            await body()
+            await self?.taskFinished(id)
+        }
+    }
+
+    func taskFinished(_ id: Int) { tasks[id] = nil }
+
+    func nextSubscriptionID(_ prefix: String) -> String {
+        subscriptionCounter += 1
+        return "\(prefix)-\(subscriptionCounter)"
+    }
+
+    func setStatus(_ url: RelayURL, _ status: RelayConnectionStatus) {
+        guard var state = relays[url], state.status != status else { return }
+        logger.info("relay \(url): \(state.status) -> \(status)")
+        state.status = status
+        relays[url] = state
+        emit(.connectionStatusChanged(url, status))
+    }
+
+    // MARK: - Connecting (T2-T5)
+
+    /// T2: Disconnected -> Connecting, then one attempt in the background.
+    func connect(_ url: RelayURL) async {
+        guard var state = relays[url], state.status == .disconnected, !stopped else { return }
+        state.generation += 1
+        let generation = state.generation
+        relays[url] = state
+        setStatus(url, .connecting)
+        await health.recordAttempt(url.description)
+        let transport = self.transport
+        spawn { [weak self] in
+            do throws(TransportError) {
+                let session = try await transport.connect(to: url)
+                await self?.connected(url, session: session, generation: generation)
+            } catch {
+                await self?.connectFailed(url, error: error, generation: generation)
+            }
+        }
+    }
+
+    /// T3: Connecting -> Disconnected with the failure recorded in the health tracker.
+    func connectFailed(_ url: RelayURL, error: TransportError, generation: Int) async {
+        guard var state = relays[url], state.generation == generation, state.status == .connecting else { return }
+        state.lastError = error.description
+        relays[url] = state
+        setStatus(url, .disconnected)
+        let action = await health.recordFailure(url.description, kind: error.failureKind, message: error.description)
+        emit(.connectionAttempt(url, result: .failure))
+        logger.warning("connecting to \(url) failed: \(error); next attempt at \(Int(action.retryAt))")
+    }
+
+    /// T4/T5: the connection is open; choose quick reconnect or fresh start.
+    func connected(_ url: RelayURL, session: any RelaySession, generation: Int) async {
+        guard var state = relays[url], state.generation == generation, state.status == .connecting, !stopped else {
+            await session.close()
+            return
+        }
+        _ = await health.recordSuccess(url.description)
+        emit(.connectionAttempt(url, result: .success))
+        let now = self.now
+        let previousDisconnect = state.disconnectedAt
+        state.session = session
+        state.connectedAt = now
+        state.disconnectedAt = nil
+        state.lastError = nil
+        state.liveSubscriptions = [:]
+        state.quietSince = nil
+        state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
+        relays[url] = state
+        let router = SubscriptionRouter()
+        routers[url] = router
+        setStatus(url, .syncing)
+        startWorker(url, session: session, router: router, generation: generation)
+        // W1/W2: decided on the time since the disconnect, not since the last connect.
+        if let previousDisconnect, now - previousDisconnect < configuration.quickReconnectWindow {
+            await quickReconnect(url, since: Int64(previousDisconnect - configuration.catchUpMargin))
+        } else {
+            await freshStart(url)
+        }
+    }
+
+    // MARK: - Sync entry points
+
+    /// Fresh start: forget what was confirmed, sync layer 1, then every targeted item.
+    func freshStart(_ url: RelayURL) async {
+        _ = pending.removeAll(for: url)
+        confirmed.clear(url)
+        guard var state = relays[url] else { return }
+        state.historicFailures = false
+        state.announcementsSynced = false
+        relays[url] = state
+        await closeLiveSubscriptions(url)
+        startBatch(relay: url, needs: RelaySyncNeeds(), since: nil, isGeneric: true)
+        await recompute(only: [url])
+        persistState()
+    }
+
+    /// Quick reconnect (W1-W3): catch up every layer (L1, state, L2, L3) of what was
+    /// confirmed with `since`, then sync anything new from scratch.
+    func quickReconnect(_ url: RelayURL, since: Int64) async {
+        _ = pending.removeAll(for: url)
+        logger.info("quick reconnect to \(url), catching up since \(since)")
+        startBatch(relay: url, needs: RelaySyncNeeds(), since: since, isGeneric: true)
+        let known = confirmed.needs(for: url)
+        if !known.isEmpty { startBatch(relay: url, needs: known, since: since, isGeneric: false) }
+        await recompute(only: [url])
+    }
+
+    /// Daily resync (W12): back to Syncing, re-probe NIP-77, fresh start.
+    func dailyResync(_ url: RelayURL) async {
+        guard var state = relays[url], state.status.isConnected else { return }
+        state.negentropy = .unknown
+        state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
+        state.quietSince = nil
+        relays[url] = state
+        setStatus(url, .syncing)
+        logger.info("daily resync of \(url)")
+        await freshStart(url)
+    }
+
+    // MARK: - The connection's message loop
+
+    /// Reads the relay's messages: ingests events, feeds rate-limit signals to health, and
+    /// routes everything with a subscription id to whoever waits for it.
+    func startWorker(_ url: RelayURL, session: any RelaySession, router: SubscriptionRouter, generation: Int) {
+        let ingestor = self.ingestor
+        let health = self.health
+        let clock = self.clock
+        let emit = self.emit
+        spawn { [weak self] in
+            let key = url.description
+            for await message in session.messages {
+                switch message {
+                case .event(_, let event):
+                    // Ingest first, so by the EOSE every delivered event is stored (or refused).
+                    if ingestor.ingest(event, skipKnownRejected: true) == .saved {
+                        emit(.eventsSynced(url, count: 1))
+                    }
+                case .notice(let text):
+                    _ = await health.observeNotice(key, text: text)
+                case .closed(_, let reason):
+                    _ = await health.observeClosed(key, reason: reason)
+                case .ok(_, let accepted, let text):
+                    _ = await health.observeOK(key, accepted: accepted, message: text)
+                default:
+                    break
+                }
+                router.route(message, now: clock.now())
+            }
+            router.closeAll()
+            await self?.connectionEnded(url, generation: generation, reason: await session.closeReason())
+        }
+    }
+
+    /// T7/T9: the connection ended, unexpectedly or because we dropped the relay.
+    func connectionEnded(_ url: RelayURL, generation: Int, reason: TransportError?) async {
+        guard var state = relays[url], state.generation == generation else { return }
+        let intentional = state.status == .disconnecting
+        state.session = nil
+        state.disconnectedAt = now
+        state.liveSubscriptions = [:]
+        state.quietSince = nil
+        if let reason { state.lastError = reason.description }
+        relays[url] = state
+        routers[url] = nil
+        _ = pending.removeAll(for: url)
+        resumeRateLimitWaiters(url)
+        if intentional {
+            removeRelay(url)
+            return
+        }
+        setStatus(url, .disconnected)
+        if let reason {
+            _ = await health.recordFailure(url.description, kind: reason.failureKind, message: reason.description)
+        } else {
+            await health.recordDisconnect(url.description)
+        }
+        persistState()
+        logger.warning("relay \(url) disconnected\(reason.map { ": \($0)" } ?? "")")
+    }
+
+    /// T8: nothing targets the relay any more (W10): close it; T9 removes it.
+    func drop(_ url: RelayURL) async {
+        guard let state = relays[url] else { return }
+        if let session = state.session, state.status.isConnected {
+            setStatus(url, .disconnecting)
+            spawn { await session.close() }
+        } else if state.status == .disconnected {
+            removeRelay(url)
+        }
+    }
+
+    func removeRelay(_ url: RelayURL) {
+        relays[url] = nil
+        routers[url] = nil
+        confirmed.remove(relay: url)
+        _ = pending.removeAll(for: url)
+        emit(.relayRemoved(url))
+        let health = self.health
+        spawn { await health.remove(url.description) }
+        persistState()
+        logger.info("stopped tracking relay \(url)")
+    }
+
+    // MARK: - Live subscriptions
+
+    /// Opens live (`limit: 0`) subscriptions for `filters`; above the consolidation
+    /// threshold replaces the relay's whole set instead (new set first, then close the old: W5).
+    func openLiveSubscriptions(_ url: RelayURL, filters: [Filter]) {
+        guard var state = relays[url], let session = state.session, !filters.isEmpty else { return }
+        var toOpen: [(String, Filter)] = []
+        var toClose: [String] = []
+        if state.liveSubscriptions.count + filters.count > configuration.consolidationThreshold {
+            var needs = confirmed.needs(for: url)
+            let pendingNeeds = pending.pendingNeeds(for: url)
+            for (ref, level) in pendingNeeds.repos { needs.insert(ref, level: max(level, needs.repos[ref] ?? level)) }
+            needs.rootEvents.formUnion(pendingNeeds.rootEvents)
+            var all = SyncFilterBuilder.layer1(since: nil, live: true)
+            all += SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: nil, live: true)
+            var seen = Set<Filter>()
+            for filter in all + filters where seen.insert(filter).inserted {
+                toOpen.append((nextSubscriptionID("live"), filter))
+            }
+            toClose = Array(state.liveSubscriptions.keys)
+            state.liveSubscriptions = [:]
+            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count)")
+        } else {
+            let existing = Set(state.liveSubscriptions.values)
+            for filter in filters where !existing.contains(filter) {
+                toOpen.append((nextSubscriptionID("live"), filter))
+            }
+        }
+        for (id, filter) in toOpen { state.liveSubscriptions[id] = filter }
+        relays[url] = state
+        let opening = toOpen
+        let closing = toClose
+        spawn {
+            for (id, filter) in opening { try? await session.send(.req(subscriptionID: id, filters: [filter])) }
+            for id in closing { try? await session.send(.close(subscriptionID: id)) }
+        }
+    }
+
+    func closeLiveSubscriptions(_ url: RelayURL) async {
+        guard var state = relays[url], let session = state.session else { return }
+        let ids = Array(state.liveSubscriptions.keys)
+        state.liveSubscriptions = [:]
+        relays[url] = state
+        if ids.isEmpty { return }
+        spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }
+    }
+
+    // MARK: - Rate limits
+
+    /// Suspends the caller (a historic batch task, never the coordinator) until the relay's
+    /// rate-limit cooldown ends or the connection goes away (W6: a scheduled continuation).
+    func waitForRateLimitEnd(_ url: RelayURL) async {
+        guard await health.isRateLimited(url.description), relays[url]?.session != nil, !stopped else { return }
+        await withCheckedContinuation { continuation in
+            rateLimitWaiters[url, default: []].append(continuation)
+        }
+    }
+
+    func resumeRateLimitWaiters(_ url: RelayURL) {
+        let waiters = rateLimitWaiters.removeValue(forKey: url) ?? []
+        for w in waiters { w.resume() }
+    }
+}
+
+extension TransportError {
+    /// The health tracker's classification of this failure.
+    var failureKind: ConnectionFailureKind {
+        switch self {
+        case .dnsFailure: return .dns
+        case .tls: return .tlsCertificate
+        case .handshakeFailed, .protocolViolation, .messageTooLarge: return .protocolError
+        case .connectionRefused, .addressNotAllowed, .invalidURL: return .refused
+        case .timeout: return .timeout
+        case .closedByPeer: return .closedByPeer
+        case .notConnected, .other: return .other
+        }
+    }
+}

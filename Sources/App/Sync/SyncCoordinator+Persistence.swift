@@ -1,0 +1,53 @@
+import Foundation
+import Layers
+import Nostr
+
+/// What survives a restart (W29): confirmed sync state and when each relay was last seen
+/// connected, so a restart within the quick-reconnect window catches up with `since`.
+struct PersistedSyncState: Codable {
+    var version = 1
+    var savedAt: Double
+    var confirmed: ConfirmedSyncIndex
+    /// Relay URL -> last time it was connected (or its disconnect time).
+    var lastSeen: [String: Double]
+    var negentropy: [String: NegentropySupport]
+}
+
+extension SyncCoordinator {
+    static let persistenceKey = "sync.state.v1"
+
+    func persistState() {
+        let now = self.now
+        var lastSeen: [String: Double] = [:]
+        var support: [String: NegentropySupport] = [:]
+        for (url, state) in relays {
+            if state.status.isConnected { lastSeen[url.description] = now } else if let d = state.disconnectedAt { lastSeen[url.description] = d }
+            support[url.description] = state.negentropy
+        }
+        let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support)
+        do {
+            let data = try JSONEncoder().encode(snapshot)
+            try ingestor.store.setMetadata(Self.persistenceKey, String(decoding: data, as: UTF8.self))
+        } catch {
+            logger.error("could not persist sync state: \(error)")
+        }
+    }
+
+    func loadPersistedState() {
+        do {
+            guard let text = try ingestor.store.metadata(Self.persistenceKey) else { return }
+            let snapshot = try JSONDecoder().decode(PersistedSyncState.self, from: Data(text.utf8))
+            confirmed = snapshot.confirmed
+            for (key, seen) in snapshot.lastSeen {
+                guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
+                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url))
+                state.disconnectedAt = seen
+                state.negentropy = snapshot.negentropy[key] ?? .unknown
+                relays[url] = state
+            }
+            logger.info("restored sync state of \(snapshot.lastSeen.count) relays")
+        } catch {
+            logger.error("could not restore sync state, starting fresh: \(error)")
+        }
+    }
+}

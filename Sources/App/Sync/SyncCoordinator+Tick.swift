@@ -1,0 +1,112 @@
+import Foundation
+import Health
+import Layers
+import Nostr
+import SyncMetrics
+
+extension SyncCoordinator {
+    /// One turn of the engine's timers (the node calls it every second; tests call it after
+    /// moving the clock): request timeouts, rate-limit recovery, the self-subscriber window,
+    /// the completion check, reconnects, drops, daily resyncs and metrics.
+    public func tick() async {
+        guard !stopped else { return }
+        let now = self.now
+        for router in routers.values { router.expire(now: now) }
+
+        let healthTick = await health.tick()
+        for key in healthTick.rateLimitsEnded {
+            guard let url = RelayURL(key) else { continue }
+            resumeRateLimitWaiters(url)
+            await recompute(only: [url])
+        }
+
+        if let batch = accumulator.flushIfDue(now: now) {
+            await applySelfSubscriberBatch(batch)
+        }
+
+        checkCompletion(now: now)
+
+        let targets = deriveRelayTargets(desired)
+        for url in relays.keys.sorted() {
+            guard let state = relays[url] else { continue }
+            let wanted = state.isBootstrap || !(targets[url]?.isEmpty ?? true)
+            if !wanted {
+                await drop(url)
+            } else if state.status == .disconnected, await health.canAttempt(url.description) {
+                // W11: bootstrap and targeted relays are always retried.
+                await connect(url)
+            } else if state.status.isConnected, let due = state.nextDailyResync, now >= due {
+                await dailyResync(url)
+            }
+        }
+
+        if Int(now) % 60 == 0 { ingestor.rejected.cleanup(now: now) }
+        emit(.snapshot(await metricsSnapshot()))
+    }
+
+    /// T6: Syncing -> Connected / ConnectedHistoricSyncFailures once no batch is pending,
+    /// checked twice a settle delay apart (batches the self-subscriber is about to create
+    /// for just-received events get their chance first).
+    func checkCompletion(now: Double) {
+        for (url, var state) in relays where state.status == .syncing {
+            if pending.hasPending(for: url) || !accumulator.isEmpty {
+                state.quietSince = nil
+            } else if let quiet = state.quietSince {
+                if now - quiet >= configuration.settleDelay {
+                    relays[url] = state
+                    setStatus(url, state.historicFailures ? .connectedHistoricSyncFailures : .connected)
+                    continue
+                }
+            } else {
+                state.quietSince = now
+            }
+            relays[url] = state
+        }
+    }
+
+    /// The state every gauge is derived from, each tick (W20/W21).
+    func metricsSnapshot() async -> SyncMetricsSnapshot {
+        var out: [RelayMetricsSnapshot] = []
+        for url in relays.keys.sorted() {
+            let state = relays[url]!
+            let key = url.description
+            let needs = confirmed.needs(for: url)
+            let healthError = await health.lastError(of: key)
+            out.append(RelayMetricsSnapshot(
+                url: url, connectionStatus: state.status, health: await health.status(of: key),
+                consecutiveFailures: await health.consecutiveFailures(of: key),
+                nextRetryAt: await health.nextAttemptAt(key), confirmedRepos: needs.repos.count,
+                confirmedRootEvents: needs.rootEvents.count, pendingBatches: pending.batches(for: url).count,
+                lastError: state.lastError ?? healthError))
+        }
+        let counts = ingestor.rejected.counts()
+        let sizes = RejectedIndexSizes(
+            hot: [.announcement: counts.hot[.announcement] ?? 0, .state: counts.hot[.state] ?? 0],
+            cold: [.announcement: counts.cold[.announcement] ?? 0, .state: counts.cold[.state] ?? 0])
+        return SyncMetricsSnapshot(relays: out, rejectedIndex: sizes)
+    }
+
+    /// Per-relay state for `GET /status` and tests.
+    public func relayStatus(_ url: RelayURL) -> RelayConnectionStatus? { relays[url]?.status }
+
+    /// Every tracked relay with its status.
+    public func trackedRelays() -> [RelayURL: RelayConnectionStatus] { relays.mapValues(\.status) }
+
+    /// What NIP-77 support was learned for a relay.
+    public func negentropySupport(_ url: RelayURL) -> NegentropySupport? { relays[url]?.negentropy }
+
+    /// The desired index (tests, status).
+    public func desiredIndex() -> RepoSyncIndex { desired }
+
+    /// Confirmed needs of a relay.
+    public func confirmedNeeds(_ url: RelayURL) -> RelaySyncNeeds { confirmed.needs(for: url) }
+
+    /// Pending batches of a relay.
+    public func pendingBatches(_ url: RelayURL) -> [PendingBatch] { pending.batches(for: url) }
+
+    /// Number of live subscriptions open on a relay.
+    public func liveSubscriptionCount(_ url: RelayURL) -> Int { relays[url]?.liveSubscriptions.count ?? 0 }
+
+    /// The health tracker (status document, tests).
+    public var healthTracker: RelayHealthTracker { health }
+}

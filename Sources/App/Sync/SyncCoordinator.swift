@@ -1,0 +1,178 @@
+import Foundation
+import Health
+import Layers
+import Logging
+import Nostr
+import Reconcile
+import Store
+import SyncMetrics
+import Transport
+
+/// The GRASP-02 sync engine: owns the three indexes (desired, pending, confirmed) and every
+/// remote relay's state, and executes the decisions of the Layers functions and the health
+/// tracker.
+///
+/// It never awaits network I/O in the middle of a decision (W5/W6/W25): each operation
+/// decides and records under the actor, then starts a task for the I/O, and that task
+/// reports back through another actor call which re-validates (by connection generation)
+/// before it changes anything. Time comes from the injected clock and advances only through
+/// `tick()`, so tests run the whole engine in virtual time.
+public actor SyncCoordinator {
+    let configuration: SyncConfiguration
+    let ingestor: EventIngestor
+    let transport: any RelayTransport
+    let health: RelayHealthTracker
+    let clock: any NodeClock
+    let logger: Logger
+    let emit: @Sendable (NodeEvent) -> Void
+    var random: SplitMix64
+
+    var desired = RepoSyncIndex()
+    var pending = PendingSyncIndex()
+    var confirmed = ConfirmedSyncIndex()
+    var relays: [RelayURL: RelaySyncState] = [:]
+    var accumulator: SelfSubscriberAccumulator
+    var subscriptionCounter = 0
+    var tasks: [Int: Task<Void, Never>] = [:]
+    var taskCounter = 0
+    var routers: [RelayURL: SubscriptionRouter] = [:]
+    var rateLimitWaiters: [RelayURL: [CheckedContinuation<Void, Never>]] = [:]
+    var selfSubscription: Task<Void, Never>?
+    var stopped = false
+
+    public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
+                clock: any NodeClock = SystemClock(), randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                logger: Logger = Logger(label: "grasp-sync.sync"), emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
+        self.configuration = configuration
+        self.ingestor = ingestor
+        self.transport = transport
+        self.clock = clock
+        self.logger = logger
+        self.emit = emit
+        self.random = SplitMix64(seed: randomSeed)
+        let nowFunction: @Sendable () -> Double = { [clock] in clock.now() }
+        self.health = RelayHealthTracker(
+            configuration: HealthConfiguration(baseBackoff: configuration.baseBackoff, maxBackoff: configuration.maxBackoff),
+            now: nowFunction)
+        self.accumulator = SelfSubscriberAccumulator(window: configuration.batchWindow)
+    }
+
+    var now: Double { clock.now() }
+
+    /// A uniformly random delay (daily resync staggering), from the seeded generator.
+    func randomDelay(in range: ClosedRange<Double>) -> Double {
+        Double.random(in: range, using: &random)
+    }
+
+    // MARK: - Start and stop
+
+    /// Loads persisted state and the desired index from the store, registers bootstrap
+    /// relays and starts consuming the store's stream of accepted events. Call `tick()`
+    /// afterwards (the node runs it every second) to connect and sync.
+    public func start() async {
+        loadPersistedState()
+        preloadDesiredIndex()
+        for url in configuration.bootstrapRelays where !configuration.ownURLs.contains(url) {
+            await register(url, bootstrap: true)
+        }
+        let stream = ingestor.store.subscribe()
+        selfSubscription = Task { [weak self] in
+            for await event in stream {
+                guard let self else { return }
+                await self.accepted(event)
+            }
+        }
+    }
+
+    /// Closes every connection, persists state and stops background work.
+    public func stop() async {
+        stopped = true
+        selfSubscription?.cancel()
+        persistState()
+        let sessions = relays.values.compactMap(\.session)
+        for router in routers.values { router.closeAll() }
+        for session in sessions { await session.close() }
+        for task in tasks.values { task.cancel() }
+        for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
+        rateLimitWaiters.removeAll()
+    }
+
+    /// Waits until every background task started so far has finished (tests).
+    public func waitForIdle() async {
+        while let (_, task) = tasks.first {
+            await task.value
+        }
+    }
+
+    // MARK: - Registration
+
+    func register(_ url: RelayURL, bootstrap: Bool) async {
+        if configuration.ownURLs.contains(url) { return }
+        if var state = relays[url] {
+            if bootstrap && !state.isBootstrap {
+                state.isBootstrap = true
+                relays[url] = state
+            }
+            return
+        }
+        guard relays.count < configuration.maxTrackedRelays else {
+            logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked")
+            return
+        }
+        relays[url] = RelaySyncState(isBootstrap: bootstrap)
+        await health.register(url.description)
+        emit(.connectionStatusChanged(url, .disconnected))
+        logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
+    }
+
+    // MARK: - Self-subscriber
+
+    /// An event was accepted into the store (from a client or from sync).
+    func accepted(_ event: NostrEvent) {
+        guard SelfSubscriberBatch.kinds.contains(event.kind) else { return }
+        accumulator.add(event, now: now)
+    }
+
+    /// Builds the desired index from announcements and root events already stored, so a
+    /// restart resumes syncing every accepted repository.
+    func preloadDesiredIndex() {
+        do {
+            let announcements = try ingestor.store.query([Filter(kinds: [NIP34.repoAnnouncement], limit: Int.max)], maxLimit: Int.max)
+            let roots = try ingestor.store.query([Filter(kinds: Array(NIP34.rootKinds).sorted(), limit: Int.max)], maxLimit: Int.max)
+            _ = SelfSubscriberBatch.apply(announcements + roots, to: &desired, ownURLs: configuration.ownURLs)
+        } catch {
+            logger.error("could not preload the desired sync index: \(error)")
+        }
+    }
+
+    /// Applies a flushed self-subscriber batch, then turns what is new into AddFilters.
+    func applySelfSubscriberBatch(_ events: [NostrEvent]) async {
+        let changed = SelfSubscriberBatch.apply(events, to: &desired, ownURLs: configuration.ownURLs)
+        guard !changed.isEmpty else { return }
+        await recompute(only: changed)
+    }
+
+    /// The three-way diff for every targeted relay (or only `only`), executed.
+    func recompute(only: Set<RelayURL>? = nil) async {
+        let targets = deriveRelayTargets(desired)
+        for url in targets.keys.sorted() where only == nil || only!.contains(url) {
+            if relays[url] == nil { await register(url, bootstrap: false) }
+        }
+        let statuses = relays.mapValues(\.status)
+        let actions = computeActions(targets: targets, pending: pending, confirmed: confirmed, status: { statuses[$0] })
+        for action in actions where only == nil || only!.contains(action.relay) {
+            await handle(action)
+        }
+    }
+
+    /// The single sink of AddFilters (reference §4.6): live relays get live subscriptions
+    /// and a historic batch; others get theirs after connecting (fresh start recomputes).
+    func handle(_ action: AddFilters) async {
+        guard let state = relays[action.relay], state.status.isConnected else { return }
+        if await health.isRateLimited(action.relay.description) {
+            // Resumed by the recompute that follows the end of the cooldown.
+            return
+        }
+        startBatch(relay: action.relay, needs: action.needs, since: nil, isGeneric: false)
+    }
+}
