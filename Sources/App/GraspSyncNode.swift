@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import Nostr
 import Relay
@@ -17,6 +18,7 @@ public final class GraspSyncNode: Sendable {
     public let relay: NostrRelay
     /// The GRASP-02 sync engine.
     public let coordinator: SyncCoordinator
+    let observability: NodeObservability
     let clock: any NodeClock
     let logger: Logger
 
@@ -46,7 +48,12 @@ public final class GraspSyncNode: Sendable {
         ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, clock: clock)
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
-        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, logger: logger)
+        do {
+            observability = NodeObservability(metrics: try NodeMetrics())
+        } catch {
+            throw .configuration("metrics: \(error)")
+        }
+        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, observer: observability, logger: logger)
         let sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
             batchWindow: Double(configuration.syncBatchWindowMilliseconds) / 1000,
@@ -56,7 +63,9 @@ public final class GraspSyncNode: Sendable {
             configuration: WebSocketTransportConfiguration(
                 addressPolicy: AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts)),
             logger: logger)
-        coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger)
+        let observer = observability
+        coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger,
+                                      emit: { observer.record($0) })
         logger.info("service URLs: \(services.map(\.description).joined(separator: ", "))")
     }
 
@@ -65,6 +74,18 @@ public final class GraspSyncNode: Sendable {
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try RelayServer.makeApplication(
             relay: relay, host: configuration.host, port: configuration.port,
+            configureRouter: { [observability, clock] router in
+                router.get("/metrics") { _, _ -> Response in
+                    Response(status: .ok, headers: [.contentType: NodeMetrics.contentType],
+                             body: .init(byteBuffer: ByteBuffer(string: observability.metrics.exposition())))
+                }
+                router.get("/status") { _, _ -> Response in
+                    let document = RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: clock.now())
+                    let data = (try? document.jsonData(prettyPrinted: true)) ?? Data("{}".utf8)
+                    return Response(status: .ok, headers: [.contentType: RelayStatusDocument.contentType],
+                                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
+                }
+            },
             onServerRunning: { [logger] port in
                 logger.info("listening on \(self.configuration.host):\(port)")
                 await onServerRunning(port)
