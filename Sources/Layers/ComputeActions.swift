@@ -1,0 +1,34 @@
+import Health
+import Nostr
+
+/// The three-way diff (reference §9.2): for each target relay, what is desired but neither
+/// pending nor confirmed.
+///
+/// - A relay whose status is `.disconnected` or `.disconnecting` gets no action (it is
+///   recomputed when it connects). `.connecting`, every connected status and an unknown relay
+///   (nil status) get one; the caller decides whether to register/connect or subscribe.
+/// - Pending and confirmed items are excluded, so nothing in flight or done is re-sent (W4).
+/// - Coverage is level-aware: a repo pending or confirmed at `.stateOnly` but desired at
+///   `.full` appears again at `.full` (W17).
+/// - Relays with nothing new get no action.
+///
+/// - Returns: the actions, sorted by relay.
+public func computeActions(
+    targets: [RelayURL: RelaySyncNeeds],
+    pending: PendingSyncIndex,
+    confirmed: ConfirmedSyncIndex,
+    status: (RelayURL) -> RelayConnectionStatus?
+) -> [AddFilters] {
+    var actions: [AddFilters] = []
+    for relay in targets.keys.sorted() {
+        switch status(relay) {
+        case .disconnected?, .disconnecting?: continue
+        case nil, .connecting?, .syncing?, .connected?, .connectedHistoricSyncFailures?: break
+        }
+        let covered = pending.pendingNeeds(for: relay).union(confirmed.needs(for: relay))
+        let new = targets[relay]!.subtracting(covered)
+        guard !new.isEmpty else { continue }
+        actions.append(AddFilters(relay: relay, repos: new.repos, rootEvents: new.rootEvents))
+    }
+    return actions
+}

@@ -1,0 +1,79 @@
+import Nostr
+
+/// In-flight historic batches per relay (reference §2.3).
+///
+/// Batches keep their insertion order per relay; ids increase from 1 across all relays.
+public struct PendingSyncIndex: Sendable, Equatable {
+    private var byRelay: [RelayURL: [PendingBatch]] = [:]
+    private var relayOfBatch: [Int: RelayURL] = [:]
+    private var nextID = 1
+
+    /// An empty index whose first batch gets id 1.
+    public init() {}
+
+    /// Records a new batch for `relay` and returns it (with the next id).
+    ///
+    /// Register the batch **before** sending its requests (W35).
+    @discardableResult
+    public mutating func add(relay: RelayURL, repos: [RepoRef: SyncLevel], rootEvents: Set<String>) -> PendingBatch {
+        let batch = PendingBatch(id: nextID, relay: relay, repos: repos, rootEvents: rootEvents)
+        nextID += 1
+        byRelay[relay, default: []].append(batch)
+        relayOfBatch[batch.id] = relay
+        return batch
+    }
+
+    /// Removes a batch and returns it (to be confirmed); nil when it is unknown (for example
+    /// dropped by ``removeAll(for:)`` on disconnect).
+    @discardableResult
+    public mutating func complete(_ id: Int) -> PendingBatch? {
+        guard let relay = relayOfBatch.removeValue(forKey: id),
+              var list = byRelay[relay],
+              let index = list.firstIndex(where: { $0.id == id }) else { return nil }
+        let batch = list.remove(at: index)
+        byRelay[relay] = list.isEmpty ? nil : list
+        return batch
+    }
+
+    /// Marks a batch as failed (known missing data); it stays pending until completed.
+    public mutating func markFailed(_ id: Int) {
+        guard let relay = relayOfBatch[id], let index = byRelay[relay]?.firstIndex(where: { $0.id == id }) else { return }
+        byRelay[relay]![index].failed = true
+    }
+
+    /// The batch with `id`, if pending.
+    public func batch(_ id: Int) -> PendingBatch? {
+        guard let relay = relayOfBatch[id] else { return nil }
+        return byRelay[relay]?.first { $0.id == id }
+    }
+
+    /// The pending batches of `relay`, oldest first.
+    public func batches(for relay: RelayURL) -> [PendingBatch] { byRelay[relay] ?? [] }
+
+    /// Drops every batch of `relay` (disconnect, fresh start) and returns them.
+    @discardableResult
+    public mutating func removeAll(for relay: RelayURL) -> [PendingBatch] {
+        let removed = byRelay.removeValue(forKey: relay) ?? []
+        for batch in removed { relayOfBatch[batch.id] = nil }
+        return removed
+    }
+
+    /// Everything in flight on `relay`: the union of its batches (repos at the highest level).
+    public func pendingNeeds(for relay: RelayURL) -> RelaySyncNeeds {
+        var needs = RelaySyncNeeds()
+        for batch in batches(for: relay) { needs.formUnion(batch.needs) }
+        return needs
+    }
+
+    /// Whether `relay` has a batch in flight.
+    public func hasPending(for relay: RelayURL) -> Bool { byRelay[relay] != nil }
+
+    /// Relays with a batch in flight, sorted.
+    public var relays: [RelayURL] { byRelay.keys.sorted() }
+
+    /// Whether no batch is in flight anywhere.
+    public var isEmpty: Bool { byRelay.isEmpty }
+
+    /// Total number of pending batches.
+    public var count: Int { relayOfBatch.count }
+}

@@ -1,0 +1,145 @@
+import Nostr
+
+/// What the node wants to sync (reference §2.1), the source of truth for every relay target.
+///
+/// Map of repository reference to the relays its latest accepted announcement points at, the
+/// root events (1617/1618/1621) that tag it, and its ``SyncLevel``.
+///
+/// Unlike the reference, the index is a function of the accepted events, not an append-only
+/// log (DESIGN.md W13/W14):
+/// - a newer announcement for a ref **replaces** its relay set (it can shrink);
+/// - a deleted announcement removes the repo;
+/// - the node's own relay URLs are excluded by exact comparison of normalised URLs (W15/W16);
+/// - root events resolve against **every** `a` tag, and a root event that names a repo the
+///   index does not hold (yet) is parked and attached when the announcement arrives, so the
+///   result does not depend on arrival order.
+public struct RepoSyncIndex: Sendable, Equatable {
+    /// One repository's desired sync state.
+    public struct Entry: Sendable, Equatable {
+        /// Relays from the repo's latest announcement (`relays` tags plus http(s) clone URLs),
+        /// normalised, without the node's own URLs.
+        public var relays: Set<RelayURL>
+        /// Ids of accepted root events (1617/1618/1621) that tag this repo with `a`.
+        public var rootEvents: Set<String>
+        /// Which filters the repo gets.
+        public var level: SyncLevel
+
+        public init(relays: Set<RelayURL> = [], rootEvents: Set<String> = [], level: SyncLevel = .full) {
+            self.relays = relays
+            self.rootEvents = rootEvents
+            self.level = level
+        }
+    }
+
+    /// The announcement version an entry was built from (NIP-01 replaceable ordering).
+    struct AnnouncementVersion: Sendable, Equatable {
+        var id: String
+        var createdAt: Int64
+
+        /// Whether an event with `createdAt`/`id` supersedes this version: newer, or as old
+        /// with a lower id (NIP-01 tie-break).
+        func isSuperseded(byCreatedAt other: Int64, id otherID: String) -> Bool {
+            other > createdAt || (other == createdAt && otherID < id)
+        }
+    }
+
+    /// The desired state, keyed by repository reference.
+    public private(set) var repos: [RepoRef: Entry]
+    /// Root events that tag repos the index does not hold; attached when the repo is announced.
+    public private(set) var unresolvedRootEvents: [RepoRef: Set<String>]
+    /// Which announcement each entry was built from.
+    var versions: [RepoRef: AnnouncementVersion]
+    /// Reverse map: current announcement event id -> ref (for kind-5 `e` deletions).
+    var announcementRefs: [String: RepoRef]
+
+    /// An empty index.
+    public init() {
+        repos = [:]
+        unresolvedRootEvents = [:]
+        versions = [:]
+        announcementRefs = [:]
+    }
+
+    /// Whether the index holds no repository.
+    public var isEmpty: Bool { repos.isEmpty }
+
+    /// The id of the announcement a repo's entry was built from.
+    public func announcementID(for ref: RepoRef) -> String? { versions[ref]?.id }
+
+    /// Applies an accepted repository announcement (kind 30617).
+    ///
+    /// The entry's relays become ``NIP34/syncRelays(of:)`` minus `ownURLs` (exact comparison of
+    /// normalised URLs, W15/W16) and its level `.full`. A newer announcement for the same ref
+    /// **replaces** the relay set, so it can shrink (W14); an older or identical one (NIP-01
+    /// replaceable ordering: `created_at`, then lowest id) is ignored. Root events parked for
+    /// the ref are attached. Events of other kinds and announcements with an invalid `d`
+    /// (``NIP34/isValidIdentifier(_:)``) are ignored.
+    ///
+    /// - Returns: true when the entry (relays, root events or level) changed.
+    @discardableResult
+    public mutating func apply(announcement: NostrEvent, ownURLs: Set<RelayURL>) -> Bool {
+        guard announcement.kind == NIP34.repoAnnouncement,
+              let ref = RepoRef(event: announcement),
+              NIP34.isValidIdentifier(ref.identifier) else { return false }
+        if let current = versions[ref] {
+            guard current.isSuperseded(byCreatedAt: announcement.createdAt, id: announcement.id) else { return false }
+            announcementRefs[current.id] = nil
+        }
+        versions[ref] = AnnouncementVersion(id: announcement.id, createdAt: announcement.createdAt)
+        announcementRefs[announcement.id] = ref
+
+        let relays = Set(NIP34.syncRelays(of: announcement).filter { !ownURLs.contains($0) })
+        let old = repos[ref]
+        var entry = old ?? Entry()
+        entry.relays = relays
+        entry.level = .full
+        if let parked = unresolvedRootEvents.removeValue(forKey: ref) {
+            entry.rootEvents.formUnion(parked)
+        }
+        repos[ref] = entry
+        return old != entry
+    }
+
+    /// Removes a repository (its announcement was deleted, W14).
+    ///
+    /// Its root events are parked, so a later, newer announcement of the same ref gets them back.
+    ///
+    /// - Returns: true when the repo was in the index.
+    @discardableResult
+    public mutating func remove(_ ref: RepoRef) -> Bool {
+        if let version = versions.removeValue(forKey: ref) {
+            announcementRefs[version.id] = nil
+        }
+        guard let entry = repos.removeValue(forKey: ref) else { return false }
+        if !entry.rootEvents.isEmpty {
+            unresolvedRootEvents[ref, default: []].formUnion(entry.rootEvents)
+        }
+        return true
+    }
+
+    /// Attaches a root event (1617/1618/1621) to every repo it tags with `a` (all `a` tags, W13).
+    ///
+    /// Refs the index does not hold park the id until their announcement is applied.
+    ///
+    /// - Returns: the refs (held by the index) the event is now attached to, sorted.
+    @discardableResult
+    public mutating func attach(rootEvent id: String, to refs: [RepoRef]) -> [RepoRef] {
+        var attached: [RepoRef] = []
+        for ref in Set(refs).sorted() {
+            if repos[ref] != nil {
+                repos[ref]!.rootEvents.insert(id)
+                attached.append(ref)
+            } else {
+                unresolvedRootEvents[ref, default: []].insert(id)
+            }
+        }
+        return attached
+    }
+
+    /// Sets a held repo's sync level (for example `.stateOnly` for an announcement an operator
+    /// marks as pending). Does nothing for a ref the index does not hold.
+    public mutating func setLevel(_ level: SyncLevel, for ref: RepoRef) {
+        guard repos[ref] != nil else { return }
+        repos[ref]!.level = level
+    }
+}

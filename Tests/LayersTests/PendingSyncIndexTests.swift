@@ -1,0 +1,68 @@
+import Layers
+import Nostr
+import Testing
+
+@Suite("PendingSyncIndex (reference §2.3)")
+struct PendingSyncIndexTests {
+    typealias F = LayersFixtures
+    let a = LayersFixtures.url("wss://a.example")
+    let b = LayersFixtures.url("wss://b.example")
+
+    @Test("Ids start at 1 and increase across relays; batches keep order per relay")
+    func ids() {
+        var index = PendingSyncIndex()
+        let first = index.add(relay: a, repos: [:], rootEvents: [])
+        let second = index.add(relay: b, repos: [F.ref("x"): .full], rootEvents: [])
+        let third = index.add(relay: a, repos: [:], rootEvents: [F.eventID(1)])
+        #expect([first.id, second.id, third.id] == [1, 2, 3])
+        #expect(first.isGeneric && !second.isGeneric && !third.isGeneric)
+        #expect(index.batches(for: a).map(\.id) == [1, 3])
+        #expect(index.batches(for: b).map(\.id) == [2])
+        #expect(index.relays == [a, b])
+        #expect(index.count == 3)
+    }
+
+    @Test("complete removes and returns the batch once; the relay disappears when empty")
+    func complete() {
+        var index = PendingSyncIndex()
+        let batch = index.add(relay: a, repos: [F.ref("x"): .full], rootEvents: [])
+        #expect(index.complete(batch.id) == batch)
+        #expect(index.complete(batch.id) == nil)
+        #expect(!index.hasPending(for: a))
+        #expect(index.isEmpty)
+        // Ids are not reused after completion.
+        #expect(index.add(relay: a, repos: [:], rootEvents: []).id == 2)
+    }
+
+    @Test("markFailed flags the batch, and the flag travels to completion")
+    func markFailed() {
+        var index = PendingSyncIndex()
+        let batch = index.add(relay: a, repos: [:], rootEvents: [])
+        index.markFailed(batch.id)
+        index.markFailed(999)
+        #expect(index.batch(batch.id)?.failed == true)
+        #expect(index.complete(batch.id)?.failed == true)
+    }
+
+    @Test("removeAll drops a relay's batches only; their ids can no longer complete")
+    func removeAll() {
+        var index = PendingSyncIndex()
+        let one = index.add(relay: a, repos: [:], rootEvents: [])
+        let two = index.add(relay: a, repos: [F.ref("x"): .full], rootEvents: [])
+        let other = index.add(relay: b, repos: [:], rootEvents: [])
+        #expect(index.removeAll(for: a).map(\.id) == [one.id, two.id])
+        #expect(index.complete(two.id) == nil)
+        #expect(index.batches(for: b) == [other])
+    }
+
+    @Test("pendingNeeds is the union of the relay's batches, repos at their highest level")
+    func pendingNeeds() {
+        var index = PendingSyncIndex()
+        index.add(relay: a, repos: [F.ref("x"): .stateOnly, F.ref("y"): .full], rootEvents: [F.eventID(1)])
+        index.add(relay: a, repos: [F.ref("x"): .full], rootEvents: [F.eventID(2)])
+        index.add(relay: b, repos: [F.ref("z"): .full], rootEvents: [])
+        #expect(index.pendingNeeds(for: a) == RelaySyncNeeds(repos: [F.ref("x"): .full, F.ref("y"): .full],
+                                                             rootEvents: [F.eventID(1), F.eventID(2)]))
+        #expect(index.pendingNeeds(for: F.url("wss://none.example")).isEmpty)
+    }
+}
