@@ -1,0 +1,15 @@
+/// Errors from setting up ``NodeMetrics``.
+public enum NodeMetricsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The registry already holds metrics with these names, typically because a
+    /// ``NodeMetrics`` was created on it before. Registering the node's metrics twice on
+    /// one registry is refused (the reference's `AlreadyReg` error, reference §17): the two
+    /// instances would otherwise silently share, and fight over, the same series.
+    case alreadyRegistered([String])
+
+    public var description: String {
+        switch self {
+        case .alreadyRegistered(let names):
+            "metrics already registered on this registry: \(names.joined(separator: ", "))"
+        }
+    }
+}

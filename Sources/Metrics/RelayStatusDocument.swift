@@ -1,0 +1,55 @@
+import Foundation
+
+/// The JSON document served on `GET /status`: every tracked relay's sync and health state,
+/// and node-wide totals.
+///
+/// Built from the same ``SyncMetricsSnapshot`` the metrics are set from, so `/status` and
+/// `/metrics` agree. Top-level keys: `generated_at` (Unix seconds), `relays` (sorted by
+/// URL, see ``RelayStatusEntry``) and `totals` (``RelayStatusTotals``). ``jsonData()``
+/// encodes with sorted keys, so equal documents encode to equal bytes.
+///
+/// ```json
+/// {"generated_at":1700000000,"relays":[{"confirmed_repos":3,"confirmed_root_events":7,
+///  "consecutive_failures":0,"health":"healthy","health_code":1,"last_error":null,
+///  "next_retry_at":null,"pending_batches":2,"status":"Syncing","status_code":2,
+///  "url":"wss://relay.example.com"}],"totals":{…}}
+/// ```
+public struct RelayStatusDocument: Sendable, Equatable, Codable {
+    /// The HTTP `Content-Type` of the document.
+    public static let contentType = "application/json; charset=utf-8"
+
+    /// When the snapshot was taken (Unix seconds).
+    public var generatedAt: Double
+    /// One entry per tracked relay, sorted by URL.
+    public var relays: [RelayStatusEntry]
+    /// Node-wide totals.
+    public var totals: RelayStatusTotals
+
+    /// Builds the document of `snapshot`, taken at `generatedAt` (Unix seconds).
+    public init(snapshot: SyncMetricsSnapshot, generatedAt: Double) {
+        self.generatedAt = generatedAt
+        relays = snapshot.distinctRelays.map(RelayStatusEntry.init)
+        totals = RelayStatusTotals(snapshot)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case generatedAt = "generated_at"
+        case relays, totals
+    }
+
+    /// The document as JSON with sorted keys (and `/` not escaped).
+    ///
+    /// - Parameter prettyPrinted: indent for humans; compact by default.
+    public func jsonData(prettyPrinted: Bool = false) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = prettyPrinted
+            ? [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
+            : [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    /// Decodes a document produced by ``jsonData(prettyPrinted:)``.
+    public static func decode(from data: Data) throws -> RelayStatusDocument {
+        try JSONDecoder().decode(RelayStatusDocument.self, from: data)
+    }
+}
