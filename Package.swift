@@ -87,6 +87,19 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
+        // Test doubles shared by TransportTests and AppTests (in-memory and fault-injecting
+        // transports, scripted WebSocket peer, in-process relay server); not a product.
+        .target(
+            name: "TransportTestKit",
+            dependencies: [
+                "Transport", "Relay", "Nostr", "Store", "COpenSSLCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .target(
             name: "App",
             dependencies: [
@@ -98,6 +111,7 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
         .executableTarget(
@@ -117,7 +131,14 @@ let package = Package(
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Nostr"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HealthTests", dependencies: ["Health"]),
         .testTarget(name: "SyncMetricsTests", dependencies: ["SyncMetrics"], path: "Tests/MetricsTests"),
-        .testTarget(name: "TransportTests", dependencies: ["Transport"]),
+        .testTarget(
+            name: "TransportTests",
+            dependencies: [
+                "Transport", "TransportTestKit", "Relay", "Store", "Nostr", "Health",
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "LayersTests", dependencies: ["Layers"]),
         .testTarget(
             name: "RelayTests",
@@ -128,6 +149,10 @@ let package = Package(
             ],
             resources: [.copy("Interop")]
         ),
-        .testTarget(name: "AppTests", dependencies: ["App"]),
+        .testTarget(
+            name: "AppTests",
+            dependencies: ["App", "Relay", "Store", "Nostr", "Layers", "Health", "Transport", "TransportTestKit", "SyncMetrics", "Reconcile"],
+            resources: [.copy("Peers")]
+        ),
     ]
 )

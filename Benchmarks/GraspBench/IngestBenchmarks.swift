@@ -55,6 +55,8 @@ enum IngestCorpus {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(metrics: [.wallClock, .throughput, .peakMemoryResident], maxDuration: .seconds(60), maxIterations: 3)
 
+    registerNegentropyBenchmarks()
+
     let corpus = IngestCorpus.make()
 
     Benchmark("ingest 100k NIP-34 events (verify + policy + SQLite store)", configuration: .init(scalingFactor: .one)) { benchmark in

@@ -10,6 +10,7 @@ public final class EventBroadcaster: @unchecked Sendable {
     private let lock = NSLock()
     private var continuations: [UInt64: AsyncStream<NostrEvent>.Continuation] = [:]
     private var nextID: UInt64 = 0
+    private var published = 0
 
     public init() {}
 
@@ -33,11 +34,17 @@ public final class EventBroadcaster: @unchecked Sendable {
 
     /// Delivers `event` to every current subscriber.
     public func publish(_ event: NostrEvent) {
-        let targets = lock.withLock { Array(continuations.values) }
+        let targets = lock.withLock {
+            published += 1
+            return Array(continuations.values)
+        }
         for c in targets {
             if case .dropped = c.yield(event) { c.finish() }
         }
     }
+
+    /// Events published so far (lets a consumer tell whether it has caught up).
+    public var publishedCount: Int { lock.withLock { published } }
 
     /// Number of live subscribers.
     public var subscriberCount: Int { lock.withLock { continuations.count } }

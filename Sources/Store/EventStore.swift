@@ -28,6 +28,8 @@ public protocol EventStore: Sendable {
     /// With `bufferLimit`, a consumer that falls that many events behind has its stream
     /// finished (it must resubscribe or disconnect) instead of growing memory without bound.
     func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent>
+    /// How many events have been published to subscribers so far.
+    var publishedEventCount: Int { get }
     /// Small persistent key/value state (sync bookkeeping).
     func metadata(_ key: String) throws(StoreError) -> String?
     /// Sets (or with nil removes) a metadata value.

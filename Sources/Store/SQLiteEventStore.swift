@@ -274,6 +274,8 @@ public final class SQLiteEventStore: EventStore {
 
     public func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { broadcaster.subscribe(bufferLimit: bufferLimit) }
 
+    public var publishedEventCount: Int { broadcaster.publishedCount }
+
     public func metadata(_ key: String) throws(StoreError) -> String? {
         try read { db in try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key]) }
     }

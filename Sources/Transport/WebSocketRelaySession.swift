@@ -1,20 +1,25 @@
-import AsyncAlgorithms
 import Foundation
 import HummingbirdWSClient
-import HummingbirdWSCompression
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOPosix
 import NIOSSL
 import NIOWebSocket
 import Nostr
 
-/// A `RelaySession` over a WebSocket (ws or wss) using HummingbirdWSClient.
+/// A `RelaySession` over a WebSocket (ws or wss).
+///
+/// One task reads the socket, decodes each text message into a `RelayMessage` and feeds
+/// `messages` through a bounded buffer: when the consumer falls behind, the reader waits,
+/// so reading (and, through TCP flow control, the peer) slows down; nothing is dropped.
+/// Frames that are not relay messages are skipped and counted (`undecodableMessages`).
 public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     public let url: RelayURL
     public let messages: RelayMessageStream
-    private let channel = AsyncChannel<RelayMessage>()
+    private let inbound: RelayMessageStream.Continuation
     let configuration: WebSocketTransportConfiguration
+    private let sslContext: NIOSSLContext?
     private let logger: Logger
     // Guarded by `lock`.
     let lock = NSLock()
@@ -25,49 +30,64 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     private var openWaiter: CheckedContinuation<Void, any Error>?
     private var openResult: Result<Void, TransportError>?
     private var runTask: Task<Void, Never>?
-    /// Inbound frames that were not valid relay messages (skipped, counted).
-    public private(set) var undecodableMessages = 0
+    private var undecodable = 0
+    private var endWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(url: RelayURL, configuration: WebSocketTransportConfiguration, logger: Logger) {
+    /// Inbound frames that were not valid relay messages (skipped).
+    public var undecodableMessages: Int { lock.withLock { undecodable } }
+
+    init(url: RelayURL, configuration: WebSocketTransportConfiguration, sslContext: NIOSSLContext?, logger: Logger) {
         self.url = url
         self.configuration = configuration
+        self.sslContext = sslContext
+        var logger = logger
+        logger[metadataKey: "relay"] = .string(url.description)
         self.logger = logger
-        self.messages = RelayMessageStream(channel: channel)
+        (messages, inbound) = RelayMessageStream.makeStream(
+            maxMessages: configuration.inboundBufferMessages, maxBytes: configuration.inboundBufferBytes)
     }
 
-    /// Connects; returns once the WebSocket is open, or throws the classified failure.
+    /// Connects (SSRF check, DNS, TCP, TLS, upgrade); returns once the WebSocket is open, or
+    /// throws the classified failure. The whole attempt is bounded by the connect timeout.
     func open() async throws(TransportError) {
-        runTask = Task { await self.run() }
+        let task = Task { await self.run() }
+        lock.withLock { runTask = task }
         let timeout = configuration.connectTimeout
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await self.waitUntilOpen() }
                 group.addTask {
-                    try await Task.sleep(nanoseconds: UInt64(timeout * 1_000_000_000))
+                    try await Task.sleep(nanoseconds: UInt64(max(0, timeout) * 1_000_000_000))
                     throw TransportError.timeout
                 }
                 try await group.next()
                 group.cancelAll()
             }
-        } catch let error as TransportError {
-            runTask?.cancel()
-            finish(error)
-            throw error
         } catch {
-            runTask?.cancel()
-            finish(.other("\(error)"))
-            throw .other("\(error)")
+            let failure = (error as? TransportError) ?? (error is CancellationError ? .other("connect cancelled") : .other("\(error)"))
+            finish(failure)
+            task.cancel()
+            throw failure
         }
     }
 
     private func waitUntilOpen() async throws {
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            let ready: Result<Void, TransportError>? = lock.withLock {
-                if let r = openResult { return r }
-                openWaiter = c
-                return nil
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
+                let ready: Result<Void, TransportError>? = lock.withLock {
+                    if let r = openResult { return r }
+                    if Task.isCancelled { return .failure(.other("connect cancelled")) }
+                    openWaiter = c
+                    return nil
+                }
+                if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
             }
-            if let ready { c.resume(with: ready.mapError { $0 as any Error }) }
+        } onCancel: {
+            let waiter: CheckedContinuation<Void, any Error>? = lock.withLock {
+                defer { openWaiter = nil }
+                return openWaiter
+            }
+            waiter?.resume(throwing: CancellationError())
         }
     }
 
@@ -82,31 +102,28 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     }
 
     private func run() async {
-        var config = WebSocketClientConfiguration(
-            maxFrameSize: configuration.maxInboundMessageBytes,
-            extensions: configuration.compression ? [.perMessageDeflate(maxDecompressedFrameSize: configuration.maxInboundMessageBytes)] : [],
-            autoPing: configuration.pingInterval.map { .enabled(timePeriod: .milliseconds(Int64($0 * 1000))) } ?? .disabled)
-        // NIOSSL refuses IP literals as SNI (RFC 6066 forbids them too); name hosts keep SNI.
-        if url.isSecure, AddressPolicy.parseIPv4(url.host) != nil || AddressPolicy.parseIPv6(url.host) != nil {
-            config.sniHostname = nil
-        }
+        let connector = WebSocketConnector(url: url, configuration: configuration, sslContext: sslContext, logger: logger)
         let maxInbound = configuration.maxInboundMessageBytes
         do {
-            let closeFrame = try await WebSocketClient.connect(
-                url: url.description, configuration: config,
-                tlsConfiguration: url.isSecure ? configuration.tlsConfiguration : nil,
-                logger: logger
-            ) { inbound, outbound, _ in
+            let upgrade = try await connectAny(connector)
+            let closeFrame = try await connector.run(upgrade) { inbound, outbound, _ in
                 self.lock.withLock { self.writer = outbound }
                 self.signalOpen(.success(()))
                 for try await message in inbound.messages(maxSize: maxInbound) {
-                    guard case .text(let text) = message else { continue }
-                    do {
-                        await self.channel.send(try RelayMessage.decode(text))
-                    } catch {
-                        self.lock.withLock { self.undecodableMessages += 1 }
-                        self.logger.debug("undecodable message from \(self.url): \(error)")
+                    guard case .text(let text) = message else {
+                        self.countUndecodable("binary message")
+                        continue
                     }
+                    let decoded: RelayMessage
+                    do {
+                        decoded = try RelayMessage.decode(text)
+                    } catch {
+                        self.countUndecodable("\(error)")
+                        continue
+                    }
+                    // Waits while the buffer is full; after our own close it refuses (and the
+                    // rest is drained so the close handshake can complete).
+                    await self.inbound.send(decoded, bytes: text.utf8.count)
                 }
             }
             let byUs = lock.withLock { closedByUs }
@@ -116,22 +133,57 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         }
     }
 
+    /// Checks the URL with the SSRF guard and dials the checked addresses in resolver order
+    /// (the host name itself when the policy allowed it unchecked), until one accepts TCP.
+    private func connectAny(_ connector: WebSocketConnector) async throws -> EventLoopFuture<WebSocketConnector.UpgradeResult> {
+        let port = url.effectivePort
+        let targets: [WebSocketConnector.Target]
+        if let addresses = try await configuration.addressPolicy.vet(url) {
+            targets = addresses.map { .address($0, port: port) }
+        } else {
+            targets = [.hostName(url.host, port: port)]
+        }
+        var lastError: (any Error)?
+        for target in targets {
+            try Task.checkCancellation()
+            do {
+                return try await connector.connect(target)
+            } catch {
+                // Only TCP-level failures move on to the next address.
+                guard Self.isTCPConnectFailure(error) else { throw error }
+                logger.debug("connecting to \(target) failed: \(error)")
+                lastError = error
+            }
+        }
+        throw lastError ?? TransportError.dnsFailure("no addresses for \(url.host)")
+    }
+
+    private func countUndecodable(_ why: String) {
+        lock.withLock { undecodable += 1 }
+        logger.debug("skipped an inbound frame that is not a relay message: \(why)")
+    }
+
     /// Records how the connection ended (first reason wins) and ends the inbound stream.
     private func finish(_ why: TransportError?) {
-        let first: Bool = lock.withLock {
-            if ended { return false }
+        let waiters: [CheckedContinuation<Void, Never>]? = lock.withLock {
+            if ended { return nil }
             ended = true
             reason = closedByUs ? nil : why
             writer = nil
-            return true
+            defer { endWaiters.removeAll() }
+            return endWaiters
         }
-        guard first else { return }
+        guard let waiters else { return }
         signalOpen(.failure(why ?? .notConnected))
-        channel.finish()
+        inbound.finish()
+        for w in waiters { w.resume() }
     }
 
     public func send(_ message: ClientMessage) async throws(TransportError) {
-        let text = message.jsonText
+        try await sendText(message.jsonText)
+    }
+
+    private func sendText(_ text: String) async throws(TransportError) {
         guard text.utf8.count <= configuration.maxOutboundMessageBytes else {
             throw .messageTooLarge(limit: configuration.maxOutboundMessageBytes)
         }
@@ -139,13 +191,49 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         do { try await writer.write(.text(text)) } catch { throw .notConnected }
     }
 
+    /// Closes cleanly: sends a close frame, waits up to the close timeout for the peer's
+    /// answer, then drops the connection. `messages` ends at once (buffered messages are
+    /// discarded: the consumer asked to stop).
     public func close() async {
-        let writer: WebSocketOutboundWriter? = lock.withLock {
+        let (writer, task): (WebSocketOutboundWriter?, Task<Void, Never>?) = lock.withLock {
             closedByUs = true
-            return self.writer
+            if !ended { reason = nil }
+            return (self.writer, runTask)
         }
+        inbound.finish()
         if let writer { try? await writer.close(.normalClosure, reason: nil) }
-        await runTask?.value
+        guard let task else { return }
+        // Bounded wait for the close handshake; after it, cancelling closes the channel.
+        let deadline = configuration.closeTimeout
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { await self.waitUntilEnded(); return true }
+            group.addTask {
+                try? await Task.sleep(nanoseconds: UInt64(max(0, deadline) * 1_000_000_000))
+                return false
+            }
+            if await group.next() == false { task.cancel() }
+            group.cancelAll()
+        }
+        await task.value
+    }
+
+    private func waitUntilEnded() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let done: Bool = lock.withLock {
+                    if ended || Task.isCancelled { return true }
+                    endWaiters.append(c)
+                    return false
+                }
+                if done { c.resume() }
+            }
+        } onCancel: {
+            let waiters: [CheckedContinuation<Void, Never>] = lock.withLock {
+                defer { endWaiters.removeAll() }
+                return endWaiters
+            }
+            for w in waiters { w.resume() }
+        }
     }
 
     public func closeReason() async -> TransportError? { lock.withLock { reason } }
@@ -154,14 +242,47 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         Int(UInt16(webSocketErrorCode: code))
     }
 
-    /// Maps NIO, TLS and WebSocket client errors onto `TransportError`.
+    static func isTCPConnectFailure(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let ch = error as? ChannelError, case .connectTimeout = ch { return true }
+        if let io = error as? IOError {
+            return [ECONNREFUSED, ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL, ETIMEDOUT].contains(io.errnoCode)
+        }
+        return false
+    }
+
+    /// Maps NIO, TLS and WebSocket errors onto `TransportError`.
     static func classify(_ error: any Error, maxInbound: Int) -> TransportError {
         if let t = error as? TransportError { return t }
+        if error is CancellationError { return .other("cancelled") }
         if let c = error as? NIOConnectionError {
             if c.connectionErrors.isEmpty, c.dnsAError != nil || c.dnsAAAAError != nil { return .dnsFailure("cannot resolve \(c.host)") }
-            return .connectionRefused("\(c.host):\(c.port)")
+            if !c.connectionErrors.isEmpty, c.connectionErrors.allSatisfy({ isConnectTimeout($0.error) }) { return .timeout }
+            return .connectionRefused("\(c.host):\(c.port): \(c)")
         }
-        if error is NIOSSLError || error is BoringSSLError { return .tls("\(error)") }
+        if let ch = error as? ChannelError {
+            switch ch {
+            case .connectTimeout: return .timeout
+            case .eof, .ioOnClosedChannel, .alreadyClosed, .outputClosed, .inputClosed:
+                return .closedByPeer(code: nil, reason: "connection lost")
+            default: return .other("\(error)")
+            }
+        }
+        if let io = error as? IOError {
+            switch io.errnoCode {
+            case ECONNREFUSED, ENETUNREACH, EHOSTUNREACH: return .connectionRefused("\(io)")
+            case ECONNRESET, EPIPE, ECONNABORTED: return .closedByPeer(code: nil, reason: "connection reset")
+            case ETIMEDOUT: return .timeout
+            default: return .other("\(io)")
+            }
+        }
+        if let ssl = error as? NIOSSLError {
+            // A peer that drops TCP mid-stream without TLS close_notify closed the connection;
+            // it is not a certificate problem.
+            if case .uncleanShutdown = ssl { return .closedByPeer(code: nil, reason: "connection lost (unclean TLS shutdown)") }
+            return .tls("\(error)")
+        }
+        if error is BoringSSLError || error is NIOSSLExtraError { return .tls("\(error)") }
         if let ws = error as? WebSocketClientError {
             switch ws {
             case .webSocketUpgradeFailed: return .handshakeFailed("server did not upgrade to WebSocket")
@@ -170,13 +291,23 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
             default: return .protocolViolation("\(error)")
             }
         }
-        if let ch = error as? ChannelError, case .connectTimeout = ch { return .timeout }
+        if error is NIOWebSocketUpgradeError || error is NIOHTTPClientUpgradeError || error is HTTPParserError {
+            return .handshakeFailed("\(error)")
+        }
+        if error is NIOWebSocketError { return .protocolViolation("\(error)") }
         let text = "\(error)"
-        let lower = text.lowercased()
-        if lower.contains("refused") || lower.contains("econnrefused") { return .connectionRefused(text) }
-        if lower.contains("certificate") || lower.contains("ssl") || lower.contains("tls") { return .tls(text) }
+        let lower = String(reflecting: error).lowercased()
+        // swift-websocket's internal close error carries the close code it sent.
         if lower.contains("messagetoolarge") { return .messageTooLarge(limit: maxInbound) }
+        if lower.contains("internalerror.close") || lower.contains("protocolerror") { return .protocolViolation(text) }
+        if lower.contains("refused") { return .connectionRefused(text) }
+        if lower.contains("certificate") || lower.contains("ssl") || lower.contains("tls") { return .tls(text) }
         return .other(text)
+    }
+
+    private static func isConnectTimeout(_ error: any Error) -> Bool {
+        if let ch = error as? ChannelError, case .connectTimeout = ch { return true }
+        return false
     }
 }
 
@@ -184,10 +315,6 @@ extension WebSocketRelaySession {
     /// Sends raw text as one WebSocket text message (tests and diagnostics; bypasses encoding
     /// but not the outbound size limit).
     public func sendRaw(_ text: String) async throws(TransportError) {
-        guard text.utf8.count <= configuration.maxOutboundMessageBytes else {
-            throw .messageTooLarge(limit: configuration.maxOutboundMessageBytes)
-        }
-        guard let writer = lock.withLock({ writer }) else { throw .notConnected }
-        do { try await writer.write(.text(text)) } catch { throw .notConnected }
+        try await sendText(text)
     }
 }

@@ -1,22 +1,58 @@
+import Foundation
 import Logging
+import NIOSSL
 import Nostr
 
-/// The production transport: WebSocket connections (ws and wss) to remote relays, each
-/// URL checked by the SSRF guard first.
+/// The production transport: WebSocket connections (ws and wss) to remote relays. Every
+/// URL passes the SSRF guard (`configuration.addressPolicy`) first, and the connection
+/// then goes to exactly the addresses the guard checked.
 public struct WebSocketRelayTransport: RelayTransport {
     public let configuration: WebSocketTransportConfiguration
     let logger: Logger
+    private let tls: TLSContextCache
 
     public init(configuration: WebSocketTransportConfiguration = WebSocketTransportConfiguration(),
                 logger: Logger = Logger(label: "grasp-sync.transport")) {
         self.configuration = configuration
         self.logger = logger
+        self.tls = TLSContextCache(configuration: configuration.tlsConfiguration)
     }
 
     public func connect(to url: RelayURL) async throws(TransportError) -> any RelaySession {
-        try configuration.addressPolicy.check(url)
-        let session = WebSocketRelaySession(url: url, configuration: configuration, logger: logger)
+        try await connectWebSocket(to: url)
+    }
+
+    /// `connect(to:)` with the concrete session type (tests and diagnostics).
+    public func connectWebSocket(to url: RelayURL) async throws(TransportError) -> WebSocketRelaySession {
+        guard url.scheme == "ws" || url.scheme == "wss" else { throw .invalidURL("\(url): not a ws or wss URL") }
+        let sslContext = url.isSecure ? try tls.context() : nil
+        let session = WebSocketRelaySession(url: url, configuration: configuration, sslContext: sslContext, logger: logger)
         try await session.open()
         return session
+    }
+}
+
+/// Builds the client TLS context once per transport (loading the trust roots is costly)
+/// and shares it between connections.
+final class TLSContextCache: @unchecked Sendable {
+    private let configuration: TLSConfiguration
+    private let lock = NSLock()
+    private var cached: NIOSSLContext?
+
+    init(configuration: TLSConfiguration) {
+        self.configuration = configuration
+    }
+
+    func context() throws(TransportError) -> NIOSSLContext {
+        lock.lock()
+        defer { lock.unlock() }
+        if let cached { return cached }
+        do {
+            let context = try NIOSSLContext(configuration: configuration)
+            cached = context
+            return context
+        } catch {
+            throw .tls("cannot set up TLS: \(error)")
+        }
     }
 }

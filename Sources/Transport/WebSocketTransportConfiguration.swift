@@ -2,30 +2,51 @@ import NIOSSL
 
 /// Settings of the WebSocket transport.
 public struct WebSocketTransportConfiguration: Sendable {
-    /// Largest inbound message accepted (default 4 MB); larger ones end the connection.
+    /// Largest inbound message accepted (default 4 MB); a larger one ends the connection
+    /// with `.messageTooLarge`.
     public var maxInboundMessageBytes: Int
-    /// Largest outbound message (default 128 KiB: strfry drops connections above it).
+    /// Largest outbound message (default 128 KiB: strfry drops connections above it); a
+    /// larger one is refused by `send` with `.messageTooLarge` and never sent.
     public var maxOutboundMessageBytes: Int
-    /// How long connecting (TCP, TLS, upgrade) may take, in seconds.
+    /// How long connecting (DNS, TCP, TLS, upgrade) may take, in seconds.
     public var connectTimeout: Double
-    /// Keepalive ping interval in seconds (nil disables pings).
+    /// How long a clean close waits for the peer's close frame before dropping the
+    /// connection, in seconds.
+    public var closeTimeout: Double
+    /// Keepalive ping interval in seconds (nil disables pings). A ping not answered by the
+    /// next interval ends the connection.
     public var pingInterval: Double?
     /// Offer permessage-deflate.
     public var compression: Bool
-    /// TLS settings for wss (default: system trust roots, full verification).
+    /// Inbound messages buffered ahead of the consumer before reading pauses.
+    public var inboundBufferMessages: Int
+    /// Inbound bytes (message text) buffered ahead of the consumer before reading pauses.
+    public var inboundBufferBytes: Int
+    /// TLS settings for wss (default: system trust roots, full verification). SNI is the
+    /// URL's host name, and is left out for IP literals (RFC 6066); an IP literal is then
+    /// verified against the certificate's IP subject alternative names.
     public var tlsConfiguration: TLSConfiguration
     /// Which addresses may be dialled (SSRF guard).
     public var addressPolicy: AddressPolicy
+    /// The `User-Agent` header of the upgrade request (nil sends none).
+    public var userAgent: String?
 
     public init(maxInboundMessageBytes: Int = 4 * 1024 * 1024, maxOutboundMessageBytes: Int = 128 * 1024,
-                connectTimeout: Double = 10, pingInterval: Double? = 30, compression: Bool = true,
-                tlsConfiguration: TLSConfiguration = .makeClientConfiguration(), addressPolicy: AddressPolicy = AddressPolicy()) {
+                connectTimeout: Double = 10, closeTimeout: Double = 5, pingInterval: Double? = 30, compression: Bool = true,
+                inboundBufferMessages: Int = RelayMessageStream.defaultMaxMessages,
+                inboundBufferBytes: Int = RelayMessageStream.defaultMaxBytes,
+                tlsConfiguration: TLSConfiguration = .makeClientConfiguration(), addressPolicy: AddressPolicy = AddressPolicy(),
+                userAgent: String? = "grasp-sync") {
         self.maxInboundMessageBytes = maxInboundMessageBytes
         self.maxOutboundMessageBytes = maxOutboundMessageBytes
         self.connectTimeout = connectTimeout
+        self.closeTimeout = closeTimeout
         self.pingInterval = pingInterval
         self.compression = compression
+        self.inboundBufferMessages = inboundBufferMessages
+        self.inboundBufferBytes = inboundBufferBytes
         self.tlsConfiguration = tlsConfiguration
         self.addressPolicy = addressPolicy
+        self.userAgent = userAgent
     }
 }

@@ -110,6 +110,7 @@ struct FailingStore: EventStore {
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent] { throw Self.error }
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool { throw Self.error }
     func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { AsyncStream { $0.finish() } }
+    var publishedEventCount: Int { 0 }
     func metadata(_ key: String) throws(StoreError) -> String? { throw Self.error }
     func setMetadata(_ key: String, _ value: String?) throws(StoreError) { throw Self.error }
 }

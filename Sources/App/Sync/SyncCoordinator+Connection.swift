@@ -19,7 +19,10 @@ extension SyncCoordinator {
         }
     }
 
-    func taskFinished(_ id: Int) { tasks[id] = nil }
+    func taskFinished(_ id: Int) {
+        tasks[id] = nil
+        workers[id] = nil
+    }
 
     func nextSubscriptionID(_ prefix: String) -> String {
         subscriptionCounter += 1
@@ -90,8 +93,11 @@ extension SyncCoordinator {
         startWorker(url, session: session, router: router, generation: generation)
         // W1/W2: decided on the time since the disconnect, not since the last connect.
         if let previousDisconnect, now - previousDisconnect < configuration.quickReconnectWindow {
-            await quickReconnect(url, since: Int64(previousDisconnect - configuration.catchUpMargin))
+            let since = Int64(previousDisconnect - configuration.catchUpMargin)
+            lastStrategy[url] = .quickReconnect(since: since)
+            await quickReconnect(url, since: since)
         } else {
+            lastStrategy[url] = .freshStart
             await freshStart(url)
         }
     }
@@ -144,7 +150,9 @@ extension SyncCoordinator {
         let health = self.health
         let clock = self.clock
         let emit = self.emit
-        spawn { [weak self] in
+        taskCounter += 1
+        let taskID = taskCounter
+        workers[taskID] = Task { [weak self] in
             let key = url.description
             for await message in session.messages {
                 switch message {
@@ -166,6 +174,7 @@ extension SyncCoordinator {
             }
             router.closeAll()
             await self?.connectionEnded(url, generation: generation, reason: await session.closeReason())
+            await self?.taskFinished(taskID)
         }
     }
 
@@ -280,20 +289,5 @@ extension SyncCoordinator {
     func resumeRateLimitWaiters(_ url: RelayURL) {
         let waiters = rateLimitWaiters.removeValue(forKey: url) ?? []
         for w in waiters { w.resume() }
-    }
-}
-
-extension TransportError {
-    /// The health tracker's classification of this failure.
-    var failureKind: ConnectionFailureKind {
-        switch self {
-        case .dnsFailure: return .dns
-        case .tls: return .tlsCertificate
-        case .handshakeFailed, .protocolViolation, .messageTooLarge: return .protocolError
-        case .connectionRefused, .addressNotAllowed, .invalidURL: return .refused
-        case .timeout: return .timeout
-        case .closedByPeer: return .closedByPeer
-        case .notConnected, .other: return .other
-        }
     }
 }

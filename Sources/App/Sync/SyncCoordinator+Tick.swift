@@ -107,6 +107,12 @@ extension SyncCoordinator {
     /// Number of live subscriptions open on a relay.
     public func liveSubscriptionCount(_ url: RelayURL) -> Int { relays[url]?.liveSubscriptions.count ?? 0 }
 
+    /// How the relay's latest connection was synced.
+    public func syncStrategy(_ url: RelayURL) -> SyncStrategy? { lastStrategy[url] }
+
+    /// When the relay's next daily resync is due.
+    public func nextDailyResync(_ url: RelayURL) -> Double? { relays[url]?.nextDailyResync }
+
     /// The health tracker (status document, tests).
     public var healthTracker: RelayHealthTracker { health }
 }

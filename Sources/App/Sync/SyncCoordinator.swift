@@ -38,6 +38,12 @@ public actor SyncCoordinator {
     var routers: [RelayURL: SubscriptionRouter] = [:]
     var rateLimitWaiters: [RelayURL: [CheckedContinuation<Void, Never>]] = [:]
     var selfSubscription: Task<Void, Never>?
+    /// Connection read loops (they live as long as their connection; not awaited by `waitForIdle`).
+    var workers: [Int: Task<Void, Never>] = [:]
+    /// How each relay's latest connection was synced (status document, tests).
+    var lastStrategy: [RelayURL: SyncStrategy] = [:]
+    /// Store events seen by the self-subscriber so far.
+    var acceptedSeen = 0
     var stopped = false
 
     public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
@@ -93,14 +99,23 @@ public actor SyncCoordinator {
         for router in routers.values { router.closeAll() }
         for session in sessions { await session.close() }
         for task in tasks.values { task.cancel() }
+        for task in workers.values { task.cancel() }
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
         rateLimitWaiters.removeAll()
     }
 
-    /// Waits until every background task started so far has finished (tests).
+    /// Waits until every request, batch and connect task has finished and the
+    /// self-subscriber has seen every event the store published (tests and benchmarks drive
+    /// the engine step by step with it; connection read loops keep running).
     public func waitForIdle() async {
-        while let (_, task) = tasks.first {
-            await task.value
+        while true {
+            if let (_, task) = tasks.first {
+                await task.value
+            } else if acceptedSeen < ingestor.store.publishedEventCount {
+                await Task.yield()
+            } else {
+                return
+            }
         }
     }
 
@@ -129,6 +144,7 @@ public actor SyncCoordinator {
 
     /// An event was accepted into the store (from a client or from sync).
     func accepted(_ event: NostrEvent) {
+        acceptedSeen += 1
         guard SelfSubscriberBatch.kinds.contains(event.kind) else { return }
         accumulator.add(event, now: now)
     }

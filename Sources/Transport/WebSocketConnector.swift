@@ -1,0 +1,167 @@
+import HTTPTypes
+import HummingbirdWSClient
+import HummingbirdWSCompression
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import NIOWebSocket
+import Nostr
+@_spi(WSInternal) import WSCore
+
+/// Opens one client WebSocket: TCP to a given address (or host name), optional TLS, the
+/// HTTP/1.1 upgrade, then runs swift-websocket's frame handler (pings, close handshake,
+/// permessage-deflate) with a data handler.
+///
+/// `WebSocketClient` from swift-websocket cannot be used directly for two reasons:
+/// - it always sends SNI `sniHostname ?? host`, and NIOSSL refuses an IP literal as SNI
+///   (`cannotUseIPAddressInSNI`), so `wss://127.0.0.1` could not connect at all; here an IP
+///   literal gets no SNI (RFC 6066) and NIOSSL verifies it against the certificate's IP
+///   subject alternative names;
+/// - it resolves the host itself, while the SSRF guard must dial exactly the addresses it
+///   checked (no second DNS lookup that a rebinding DNS server could answer differently).
+///
+/// The frame handling is swift-websocket's own `WebSocketHandler` (its `WSInternal` SPI);
+/// the pipeline setup mirrors its `WebSocketClientChannel.setupWSUpgrade`.
+struct WebSocketConnector: Sendable {
+    /// Where the TCP connection goes.
+    enum Target: Sendable, CustomStringConvertible {
+        /// A host name NIO resolves (only when the address policy allowed the URL unchecked).
+        case hostName(String, port: Int)
+        /// One address checked by the SSRF guard.
+        case address(AddressPolicy.ResolvedAddress, port: Int)
+
+        var description: String {
+            switch self {
+            case .hostName(let h, let p): return "\(h):\(p)"
+            case .address(let a, let p): return a.bytes.count == 16 ? "[\(a)]:\(p)" : "\(a):\(p)"
+            }
+        }
+    }
+
+    enum UpgradeResult: Sendable {
+        case websocket(NIOAsyncChannel<WebSocketFrame, WebSocketFrame>, [any WebSocketExtension])
+        case notUpgraded
+    }
+
+    struct Context: WebSocketContext {
+        let logger: Logger
+    }
+
+    typealias Handler = @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Context) async throws -> Void
+
+    let url: RelayURL
+    let configuration: WebSocketTransportConfiguration
+    let sslContext: NIOSSLContext?
+    let logger: Logger
+
+    private var frameConfiguration: WebSocketClientConfiguration {
+        WebSocketClientConfiguration(
+            maxFrameSize: configuration.maxInboundMessageBytes,
+            extensions: configuration.compression
+                ? [.perMessageDeflate(maxDecompressedFrameSize: configuration.maxInboundMessageBytes)] : [],
+            closeTimeout: .milliseconds(Int64(configuration.closeTimeout * 1000)),
+            autoPing: configuration.pingInterval.map { .enabled(timePeriod: .milliseconds(Int64($0 * 1000))) } ?? .disabled)
+    }
+
+    /// TCP connect and pipeline setup; the returned future completes once the upgrade
+    /// finished (or was declined).
+    func connect(_ target: Target) async throws -> EventLoopFuture<UpgradeResult> {
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
+            .connectTimeout(.milliseconds(Int64(configuration.connectTimeout * 1000)))
+        let setup: @Sendable (any Channel) -> EventLoopFuture<EventLoopFuture<UpgradeResult>> = { channel in
+            channel.eventLoop.makeCompletedFuture { try self.setUpPipeline(channel) }
+        }
+        switch target {
+        case .hostName(let host, let port):
+            return try await bootstrap.connect(host: host, port: port, channelInitializer: setup)
+        case .address(let address, let port):
+            return try await bootstrap.connect(to: try address.socketAddress(port: port), channelInitializer: setup)
+        }
+    }
+
+    /// Waits for the upgrade and runs `handler` until the connection closes; returns the
+    /// peer's close frame, if any.
+    func run(_ upgrade: EventLoopFuture<UpgradeResult>, handler: @escaping Handler) async throws -> WebSocketCloseFrame? {
+        switch try await upgrade.get() {
+        case .websocket(let channel, let extensions):
+            let frames = frameConfiguration
+            return try await WebSocketHandler.handle(
+                type: .client,
+                configuration: .init(
+                    extensions: extensions,
+                    autoPing: frames.autoPing,
+                    closeTimeout: frames.closeTimeout,
+                    validateUTF8: false,
+                    // A peer that drops TCP without TLS close_notify after a completed
+                    // WebSocket close handshake is not an error.
+                    ignoreUncleanSSLShutdownErrors: true,
+                    maxFrameSize: frames.maxFrameSize),
+                asyncChannel: channel,
+                context: Context(logger: logger),
+                handler: handler)
+        case .notUpgraded:
+            throw TransportError.handshakeFailed("server answered without upgrading to WebSocket")
+        }
+    }
+
+    /// The `Host` header value (IPv6 literals in brackets, explicit port kept).
+    var hostHeader: String {
+        let host = url.host.contains(":") ? "[\(url.host)]" : url.host
+        return url.port.map { "\(host):\($0)" } ?? host
+    }
+
+    /// Whether the URL's host is an IP literal (no SNI then).
+    var hostIsIPLiteral: Bool {
+        AddressPolicy.parseIPv4(url.host) != nil || AddressPolicy.parseIPv6(url.host) != nil
+    }
+
+    private func setUpPipeline(_ channel: any Channel) throws -> EventLoopFuture<UpgradeResult> {
+        let frames = frameConfiguration
+        let logger = self.logger
+        let upgrader = NIOTypedWebSocketClientUpgrader<UpgradeResult>(
+            maxFrameSize: frames.maxFrameSize,
+            upgradePipelineHandler: { channel, head in
+                channel.eventLoop.makeCompletedFuture {
+                    let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
+                    var fields = HTTPFields()
+                    for header in head.headers {
+                        if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+                    }
+                    let extensions = try frames.extensions.buildClientExtensions(from: fields)
+                    if !extensions.isEmpty {
+                        logger.debug("enabled WebSocket extensions", metadata: ["extensions": .string(extensions.map(\.name).joined(separator: ","))])
+                    }
+                    return UpgradeResult.websocket(asyncChannel, extensions)
+                }
+            })
+
+        var headers = HTTPHeaders()
+        headers.replaceOrAdd(name: "Host", value: hostHeader)
+        headers.replaceOrAdd(name: "Origin", value: "\(url.isSecure ? "https" : "http")://\(hostHeader)")
+        if let agent = configuration.userAgent { headers.replaceOrAdd(name: "User-Agent", value: agent) }
+        for builder in frames.extensions {
+            let value = builder.clientRequestHeader()
+            if !value.isEmpty { headers.add(name: "Sec-WebSocket-Extensions", value: value) }
+        }
+        let path = url.pathAndQuery.isEmpty ? "/" : (url.pathAndQuery.hasPrefix("?") ? "/" + url.pathAndQuery : url.pathAndQuery)
+        let requestHead = HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: headers)
+
+        let upgradeConfiguration = NIOTypedHTTPClientUpgradeConfiguration(
+            upgradeRequestHead: requestHead,
+            upgraders: [upgrader],
+            notUpgradingCompletionHandler: { channel in
+                channel.eventLoop.makeCompletedFuture { UpgradeResult.notUpgraded }
+            })
+        var pipelineConfiguration = NIOUpgradableHTTPClientPipelineConfiguration(upgradeConfiguration: upgradeConfiguration)
+        pipelineConfiguration.leftOverBytesStrategy = .forwardBytes
+        if let sslContext {
+            // No SNI for IP literals; NIOSSL then checks the peer's IP against IP SANs.
+            let tls = try NIOSSLClientHandler(context: sslContext, serverHostname: hostIsIPLiteral ? nil : url.host)
+            try channel.pipeline.syncOperations.addHandler(tls, position: .first)
+        }
+        return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipelineConfiguration)
+    }
+}
