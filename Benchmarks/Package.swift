@@ -6,12 +6,17 @@ let package = Package(
     name: "grasp-sync-benchmarks",
     platforms: [.macOS(.v14)],
     dependencies: [
-        .package(path: ".."),
+        .package(name: "grasp-sync", path: ".."),
         // traits: ["MallocInterposer"] turns off the default RuntimeInterposer trait, whose
         // dependency is not in the local package mirror (toolchain notes §4).
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
     ],
     targets: [
+        .executableTarget(
+            name: "IngestProbe",
+            dependencies: [.product(name: "Nostr", package: "grasp-sync"), .product(name: "Store", package: "grasp-sync")],
+            path: "IngestProbe"
+        ),
         .executableTarget(
             name: "GraspBench",
             dependencies: [
@@ -19,6 +24,10 @@ let package = Package(
                 .product(name: "Nostr", package: "grasp-sync"),
                 .product(name: "Store", package: "grasp-sync"),
                 .product(name: "Reconcile", package: "grasp-sync"),
+                .product(name: "Relay", package: "grasp-sync"),
+                .product(name: "App", package: "grasp-sync"),
+                .product(name: "Transport", package: "grasp-sync"),
+                .product(name: "Health", package: "grasp-sync"),
             ],
             path: "GraspBench",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

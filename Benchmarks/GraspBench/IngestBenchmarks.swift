@@ -58,6 +58,7 @@ let benchmarks: @Sendable () -> Void = {
     registerNegentropyBenchmarks()
 
     let corpus = IngestCorpus.make()
+    registerSyncBenchmarks(corpus: corpus)
 
     Benchmark("ingest 100k NIP-34 events (verify + policy + SQLite store)", configuration: .init(scalingFactor: .one)) { benchmark in
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-bench-\(UUID().uuidString)")

@@ -6,16 +6,24 @@ extension EventIngestor {
     /// part), then running policy and store one by one so later events see earlier ones.
     public func ingest(batch events: [NostrEvent], skipKnownRejected: Bool = false) -> [IngestResult] {
         let verdicts = Self.verifyConcurrently(events)
-        var results: [IngestResult] = []
-        results.reserveCapacity(events.count)
-        for (event, verdict) in zip(events, verdicts) {
-            if let error = verdict {
-                results.append(.invalid(error))
-            } else {
-                results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected))
+        func run(into target: some EventStore) -> [IngestResult] {
+            var results: [IngestResult] = []
+            results.reserveCapacity(events.count)
+            for (event, verdict) in zip(events, verdicts) {
+                if let error = verdict {
+                    results.append(.invalid(error))
+                } else {
+                    results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected, into: target))
+                }
             }
+            return results
         }
-        return results
+        // One transaction for the whole batch when the store supports it: a commit per event
+        // costs more than verifying it.
+        if let sqlite = store as? SQLiteEventStore {
+            if let results = try? sqlite.withWriteTransaction({ view in run(into: view) }) { return results }
+        }
+        return run(into: store)
     }
 
     /// Verification errors (nil = valid) for each event, computed in parallel chunks.

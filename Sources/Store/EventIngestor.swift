@@ -21,13 +21,18 @@ public final class EventIngestor: Sendable {
     /// 30617/30618 already in the rejected index are not evaluated again.
     @discardableResult
     public func ingest(_ event: NostrEvent, verified: Bool = false, skipKnownRejected: Bool = false) -> IngestResult {
+        ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, into: store)
+    }
+
+    /// Ingests into `target` (the store, or a transaction view of it).
+    func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, into target: some EventStore) -> IngestResult {
         var results: [IngestResult] = []
-        ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, depth: 0, results: &results)
+        ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, depth: 0, target: target, results: &results)
         return results[0]
     }
 
-    private func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, depth: Int, results: inout [IngestResult]) {
-        let result = evaluateAndStore(event, verified: verified, skipKnownRejected: skipKnownRejected)
+    private func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, depth: Int, target: some EventStore, results: inout [IngestResult]) {
+        let result = evaluateAndStore(event, verified: verified, skipKnownRejected: skipKnownRejected, target: target)
         results.append(result)
         guard result == .saved, depth < 16 else { return }
         // Dependency arrival: re-process rejected events this acceptance may now admit.
@@ -48,10 +53,10 @@ public final class EventIngestor: Sendable {
         default:
             break
         }
-        for e in waiting { ingest(e, verified: true, skipKnownRejected: false, depth: depth + 1, results: &results) }
+        for e in waiting { ingest(e, verified: true, skipKnownRejected: false, depth: depth + 1, target: target, results: &results) }
     }
 
-    private func evaluateAndStore(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool) -> IngestResult {
+    private func evaluateAndStore(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, target store: some EventStore) -> IngestResult {
         if !verified {
             do { try event.verify() } catch { return .invalid(error) }
         }

@@ -8,7 +8,7 @@ import Nostr
 /// `insert` is one transaction, so a crash never leaves half an event (or half a replacement).
 public final class SQLiteEventStore: EventStore {
     let writer: any DatabaseWriter
-    private let broadcaster = EventBroadcaster()
+    let broadcaster = EventBroadcaster()
 
     /// Opens (creating if needed) the database file at `path`, in WAL mode.
     public init(path: String) throws(StoreError) {
@@ -93,16 +93,36 @@ public final class SQLiteEventStore: EventStore {
         return outcome
     }
 
-    private static func insert(_ event: NostrEvent, kindClass: EventKindClass, db: Database) throws -> InsertOutcome {
+    /// Stores several events in one transaction (a commit per event dominates bulk loads).
+    /// NIP-01 semantics apply event by event, in order; subscribers get the saved ones after
+    /// the commit.
+    public func insert(batch events: [NostrEvent]) throws(StoreError) -> [InsertOutcome] {
+        let outcomes: [InsertOutcome]
+        do {
+            outcomes = try writer.write { db in
+                try events.map { e -> InsertOutcome in
+                    e.kindClass == .ephemeral ? .ephemeral : try Self.insert(e, kindClass: e.kindClass, db: db)
+                }
+            }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw .database(String(describing: error))
+        }
+        for (event, outcome) in zip(events, outcomes) where outcome.isNew { broadcaster.publish(event) }
+        return outcomes
+    }
+
+    static func insert(_ event: NostrEvent, kindClass: EventKindClass, db: Database) throws -> InsertOutcome {
         guard let idBytes = Hex.decode(event.id), let pkBytes = Hex.decode(event.pubkey) else {
             throw StoreError.corruptRow("event with non-hex id or pubkey")
         }
         let id = Data(idBytes)
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [id]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM events WHERE id = ?"), arguments: [id]) == true {
             return .duplicate
         }
         // NIP-09: a deleted event (by id, or by address up to the deletion's time) stays deleted.
-        if try Bool.fetchOne(db, sql: "SELECT 1 FROM deletions WHERE target = ? AND pubkey = ?", arguments: [event.id, event.pubkey]) == true {
+        if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM deletions WHERE target = ? AND pubkey = ?"), arguments: [event.id, event.pubkey]) == true {
             return .deleted
         }
         var dTag: String?
@@ -125,7 +145,7 @@ public final class SQLiteEventStore: EventStore {
             break
         }
         if let replaceKey,
-           let row = try Row.fetchOne(db, sql: "SELECT seq, id, created_at FROM events WHERE replace_key = ?", arguments: [replaceKey]) {
+           let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT seq, id, created_at FROM events WHERE replace_key = ?"), arguments: [replaceKey]) {
             let oldCreated: Int64 = row["created_at"]
             let oldID: Data = row["id"]
             // NIP-01: newest wins; on equal timestamps the lowest id wins.
@@ -134,9 +154,8 @@ public final class SQLiteEventStore: EventStore {
             }
             try db.execute(sql: "DELETE FROM events WHERE seq = ?", arguments: [row["seq"] as Int64])
         }
-        try db.execute(
-            sql: "INSERT INTO events (id, pubkey, created_at, kind, d_tag, replace_key, json) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [id, Data(pkBytes), event.createdAt, event.kind, dTag, replaceKey, event.jsonText])
+        try db.cachedStatement(sql: "INSERT INTO events (id, pubkey, created_at, kind, d_tag, replace_key, json) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [id, Data(pkBytes), event.createdAt, event.kind, dTag, replaceKey, event.jsonText])
         let seq = db.lastInsertedRowID
         let tagStatement = try db.cachedStatement(sql: "INSERT INTO tags (event_seq, name, value, created_at) VALUES (?, ?, ?, ?)")
         for tag in event.tags where tag.count > 1 && isIndexedTagName(tag[0]) {
@@ -184,92 +203,31 @@ public final class SQLiteEventStore: EventStore {
     // MARK: - Reading
 
     public func contains(eventID: String) throws(StoreError) -> Bool {
-        guard let bytes = Hex.decode(eventID), bytes.count == 32 else { return false }
-        return try read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE id = ?", arguments: [Data(bytes)]) == true }
+        try read { db in try SQLiteQueries.contains(db, eventID: eventID) }
     }
 
     public func containsAddressable(kind: Int, pubkey: String, identifier: String) throws(StoreError) -> Bool {
-        try read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM events WHERE replace_key = ?", arguments: ["\(kind):\(pubkey):\(identifier)"]) == true
-        }
+        try read { db in try SQLiteQueries.containsAddressable(db, kind: kind, pubkey: pubkey, identifier: identifier) }
     }
 
     public func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent] {
-        let rows: [(Int64, Data, String)] = try read { db in
-            var seen = Set<Data>()
-            var out: [(Int64, Data, String)] = []
-            for filter in filters where !filter.isEmptyByConstruction {
-                let limit = max(0, min(filter.limit ?? maxLimit, maxLimit))
-                if limit == 0 { continue }
-                let (whereSQL, args) = Self.whereClause(filter)
-                let sql = "SELECT created_at, id, json FROM events WHERE \(whereSQL) ORDER BY created_at DESC, id ASC LIMIT \(limit)"
-                let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-                while let row = try cursor.next() {
-                    let id: Data = row[1]
-                    if seen.insert(id).inserted { out.append((row[0], id, row[2])) }
-                }
-            }
-            return out
-        }
-        let sorted = filters.count > 1
-            ? rows.sorted { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
-            : rows
-        var events: [NostrEvent] = []
-        events.reserveCapacity(sorted.count)
-        for (_, _, json) in sorted {
-            do { events.append(try NostrEvent(jsonText: json)) } catch { throw .corruptRow(error.message) }
-        }
-        return events
+        try read { db in try SQLiteQueries.query(db, filters, maxLimit: maxLimit) }
     }
 
     public func count(_ filters: [Filter]) throws(StoreError) -> Int {
-        try read { db in
-            var clauses: [String] = []
-            var args = StatementArguments()
-            for filter in filters where !filter.isEmptyByConstruction {
-                let (w, a) = Self.whereClause(filter)
-                clauses.append("(\(w))")
-                args += a
-            }
-            if clauses.isEmpty { return 0 }
-            return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(clauses.joined(separator: " OR "))", arguments: args) ?? 0
-        }
+        try read { db in try SQLiteQueries.count(db, filters) }
     }
 
     public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
-        if filter.isEmptyByConstruction { return .items(StoredIDList()) }
-        return try read { db in
-            let (whereSQL, args) = Self.whereClause(filter)
-            let sql = "SELECT created_at, id FROM events WHERE \(whereSQL) ORDER BY created_at ASC, id ASC LIMIT \(maxItems + 1)"
-            var list = StoredIDList()
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-            while let row = try cursor.next() {
-                if list.count == maxItems { return .tooMany(limit: maxItems) }
-                let ts: Int64 = row[0]
-                let id: Data = row[1]
-                list.append(timestamp: UInt64(max(0, ts)), id: id)
-            }
-            return .items(list)
-        }
+        try read { db in try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems) }
     }
 
     public func announcements(identifier: String) throws(StoreError) -> [NostrEvent] {
-        let jsons: [String] = try read { db in
-            try String.fetchAll(db, sql: "SELECT json FROM events WHERE kind = ? AND d_tag = ?", arguments: [NIP34.repoAnnouncement, identifier])
-        }
-        var out: [NostrEvent] = []
-        for json in jsons {
-            do { out.append(try NostrEvent(jsonText: json)) } catch { throw .corruptRow(error.message) }
-        }
-        return out
+        try read { db in try SQLiteQueries.announcements(db, identifier: identifier) }
     }
 
     public func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool {
-        if tagNames.isEmpty || values.isEmpty { return false }
-        return try read { db in
-            let sql = "SELECT 1 FROM tags WHERE name IN (\(Self.placeholders(tagNames.count))) AND value IN (\(Self.placeholders(values.count))) LIMIT 1"
-            return try Bool.fetchOne(db, sql: sql, arguments: StatementArguments(tagNames + values)) == true
-        }
+        try read { db in try SQLiteQueries.isReferenced(db, tagNames: tagNames, values: values) }
     }
 
     public func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { broadcaster.subscribe(bufferLimit: bufferLimit) }
@@ -277,18 +235,12 @@ public final class SQLiteEventStore: EventStore {
     public var publishedEventCount: Int { broadcaster.publishedCount }
 
     public func metadata(_ key: String) throws(StoreError) -> String? {
-        try read { db in try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key]) }
+        try read { db in try SQLiteQueries.metadata(db, key) }
     }
 
     public func setMetadata(_ key: String, _ value: String?) throws(StoreError) {
         do {
-            try writer.write { db in
-                if let value {
-                    try db.execute(sql: "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)", arguments: [key, value])
-                } else {
-                    try db.execute(sql: "DELETE FROM metadata WHERE key = ?", arguments: [key])
-                }
-            }
+            try writer.write { db in try SQLiteQueries.setMetadata(db, key, value) }
         } catch {
             throw .database(String(describing: error))
         }
@@ -304,7 +256,7 @@ public final class SQLiteEventStore: EventStore {
 
     // MARK: - Helpers
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try writer.read(body)
         } catch let error as StoreError {

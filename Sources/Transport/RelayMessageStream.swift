@@ -73,6 +73,12 @@ public struct RelayMessageStream: AsyncSequence, Sendable {
 
     /// Whether the producer is waiting for the consumer (the buffer is full).
     public var isProducerWaiting: Bool { buffer.hasWaitingProducer }
+
+    /// Returns once the producer is waiting for the consumer (back-pressure engaged), or
+    /// the stream was finished, or the calling task is cancelled. For tests and diagnostics.
+    public func waitForBackPressure() async {
+        await buffer.waitForBackPressure()
+    }
 }
 
 /// The shared state behind `RelayMessageStream`: a FIFO queue bounded by message count and
@@ -89,6 +95,7 @@ final class RelayMessageBuffer: @unchecked Sendable {
     private var waiterCounter: UInt64 = 0
     private var consumers: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
     private var producers: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
+    private var pressureWatchers: [(id: UInt64, continuation: CheckedContinuation<Void, Never>)] = []
 
     init(maxMessages: Int, maxBytes: Int) {
         self.maxMessages = maxMessages
@@ -162,10 +169,34 @@ final class RelayMessageBuffer: @unchecked Sendable {
             defer {
                 consumers.removeAll()
                 producers.removeAll()
+                pressureWatchers.removeAll()
             }
-            return consumers.map(\.continuation) + producers.map(\.continuation)
+            return consumers.map(\.continuation) + producers.map(\.continuation) + pressureWatchers.map(\.continuation)
         }
         for c in wake { c.resume() }
+    }
+
+    func waitForBackPressure() async {
+        let id: UInt64 = lock.withLock {
+            waiterCounter += 1
+            return waiterCounter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+                let resumeNow: Bool = lock.withLock {
+                    if finished || Task.isCancelled || !producers.isEmpty { return true }
+                    pressureWatchers.append((id, c))
+                    return false
+                }
+                if resumeNow { c.resume() }
+            }
+        } onCancel: {
+            let c: CheckedContinuation<Void, Never>? = lock.withLock {
+                guard let i = pressureWatchers.firstIndex(where: { $0.id == id }) else { return nil }
+                return pressureWatchers.remove(at: i).continuation
+            }
+            c?.resume()
+        }
     }
 
     /// Suspends until woken (state changed), finished or cancelled; the caller re-checks.
@@ -176,20 +207,23 @@ final class RelayMessageBuffer: @unchecked Sendable {
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
-                let resumeNow: Bool = lock.withLock {
+                let (resumeNow, watchers): (Bool, [CheckedContinuation<Void, Never>]) = lock.withLock {
                     // `Task.isCancelled` is set before the cancellation handler runs, and both
                     // sides take the lock, so a cancellation is never missed.
-                    if finished || Task.isCancelled { return true }
+                    if finished || Task.isCancelled { return (true, []) }
                     if asProducer {
-                        if !isFullLocked { return true }
+                        if !isFullLocked { return (true, []) }
                         producers.append((id, c))
+                        defer { pressureWatchers.removeAll() }
+                        return (false, pressureWatchers.map(\.continuation))
                     } else {
-                        if head < queue.count { return true }
+                        if head < queue.count { return (true, []) }
                         consumers.append((id, c))
                     }
-                    return false
+                    return (false, [])
                 }
                 if resumeNow { c.resume() }
+                for w in watchers { w.resume() }
             }
         } onCancel: {
             let c: CheckedContinuation<Void, Never>? = lock.withLock {

@@ -79,7 +79,9 @@ public actor RemoteRelayConnection {
             }
             return session
         case .failure(let error):
-            if attemptGeneration == generation { lastConnectError = error }
+            // Superseded by disconnect() while connecting: report that, not the cancellation.
+            guard attemptGeneration == generation else { throw .notConnected }
+            lastConnectError = error
             throw error
         }
     }

@@ -1,3 +1,4 @@
+import Foundation
 import HTTPTypes
 import HummingbirdWSClient
 import HummingbirdWSCompression
@@ -47,6 +48,8 @@ struct WebSocketConnector: Sendable {
 
     struct Context: WebSocketContext {
         let logger: Logger
+        /// Names of the negotiated extensions (`permessage-deflate` when compression is on).
+        let extensions: [String]
     }
 
     typealias Handler = @Sendable (WebSocketInboundStream, WebSocketOutboundWriter, Context) async throws -> Void
@@ -55,6 +58,8 @@ struct WebSocketConnector: Sendable {
     let configuration: WebSocketTransportConfiguration
     let sslContext: NIOSSLContext?
     let logger: Logger
+    /// What the connection saw that swift-websocket does not report (see `Diagnostics`).
+    let diagnostics = Diagnostics()
 
     private var frameConfiguration: WebSocketClientConfiguration {
         WebSocketClientConfiguration(
@@ -68,8 +73,10 @@ struct WebSocketConnector: Sendable {
     /// TCP connect and pipeline setup; the returned future completes once the upgrade
     /// finished (or was declined).
     func connect(_ target: Target) async throws -> EventLoopFuture<UpgradeResult> {
+        // No remote half-closure: a peer that closes its side (for example before answering
+        // the upgrade) ends the connection at once instead of leaving the upgrade waiting
+        // for the connect timeout.
         let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .channelOption(ChannelOptions.allowRemoteHalfClosure, value: true)
             .connectTimeout(.milliseconds(Int64(configuration.connectTimeout * 1000)))
         let setup: @Sendable (any Channel) -> EventLoopFuture<EventLoopFuture<UpgradeResult>> = { channel in
             channel.eventLoop.makeCompletedFuture { try self.setUpPipeline(channel) }
@@ -91,7 +98,8 @@ struct WebSocketConnector: Sendable {
             return try await WebSocketHandler.handle(
                 type: .client,
                 configuration: .init(
-                    extensions: extensions,
+                    // The observer only watches outgoing frames; it is not negotiated.
+                    extensions: extensions + [CloseObserver(diagnostics: diagnostics)],
                     autoPing: frames.autoPing,
                     closeTimeout: frames.closeTimeout,
                     validateUTF8: false,
@@ -100,7 +108,7 @@ struct WebSocketConnector: Sendable {
                     ignoreUncleanSSLShutdownErrors: true,
                     maxFrameSize: frames.maxFrameSize),
                 asyncChannel: channel,
-                context: Context(logger: logger),
+                context: Context(logger: logger, extensions: extensions.map(\.name)),
                 handler: handler)
         case .notUpgraded:
             throw TransportError.handshakeFailed("server answered without upgrading to WebSocket")
@@ -123,8 +131,9 @@ struct WebSocketConnector: Sendable {
         let logger = self.logger
         let upgrader = NIOTypedWebSocketClientUpgrader<UpgradeResult>(
             maxFrameSize: frames.maxFrameSize,
-            upgradePipelineHandler: { channel, head in
+            upgradePipelineHandler: { [diagnostics] channel, head in
                 channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ProtocolErrorObserver(diagnostics: diagnostics))
                     let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
                     var fields = HTTPFields()
                     for header in head.headers {
@@ -163,5 +172,67 @@ struct WebSocketConnector: Sendable {
             try channel.pipeline.syncOperations.addHandler(tls, position: .first)
         }
         return try channel.pipeline.syncOperations.configureUpgradableHTTPClientPipeline(configuration: pipelineConfiguration)
+    }
+}
+
+extension WebSocketConnector {
+    /// Facts about how a connection ended that swift-websocket does not surface: a frame
+    /// decoding error (NIO closes the connection itself, and the handler then just sees the
+    /// stream end) and the first close frame we sent (protocol errors it detected, and its
+    /// ping timeout, are reported only as the close frame it sends).
+    final class Diagnostics: @unchecked Sendable {
+        private let lock = NSLock()
+        private var decodeError: NIOWebSocketError?
+        private var sentClose: (code: WebSocketErrorCode?, reason: String?)?
+
+        var frameDecodingError: NIOWebSocketError? { lock.withLock { decodeError } }
+        var firstSentClose: (code: WebSocketErrorCode?, reason: String?)? { lock.withLock { sentClose } }
+
+        func recordDecodingError(_ error: NIOWebSocketError) {
+            lock.withLock { if decodeError == nil { decodeError = error } }
+        }
+
+        func recordSentClose(code: WebSocketErrorCode?, reason: String?) {
+            lock.withLock { if sentClose == nil { sentClose = (code, reason) } }
+        }
+    }
+
+    /// Records frame decoding errors on their way to the async channel.
+    final class ProtocolErrorObserver: ChannelInboundHandler, Sendable {
+        typealias InboundIn = WebSocketFrame
+        typealias InboundOut = WebSocketFrame
+        let diagnostics: Diagnostics
+
+        init(diagnostics: Diagnostics) {
+            self.diagnostics = diagnostics
+        }
+
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            if let error = error as? NIOWebSocketError { diagnostics.recordDecodingError(error) }
+            context.fireErrorCaught(error)
+        }
+    }
+
+    /// A pseudo-extension (never negotiated, no reserved bits) that sees every frame we
+    /// send and records the first close frame.
+    struct CloseObserver: WebSocketExtension {
+        let diagnostics: Diagnostics
+        var name: String { "grasp-sync-close-observer" }
+
+        func processReceivedFrame(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame {
+            frame
+        }
+
+        func processFrameToSend(_ frame: WebSocketFrame, context: WebSocketExtensionContext) async throws -> WebSocketFrame {
+            if frame.opcode == .connectionClose {
+                var data = frame.data
+                let code = data.readWebSocketErrorCode()
+                let reason = data.readableBytes > 0 ? data.readString(length: data.readableBytes) : nil
+                diagnostics.recordSentClose(code: code, reason: reason)
+            }
+            return frame
+        }
+
+        func shutdown() async {}
     }
 }

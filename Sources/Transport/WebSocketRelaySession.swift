@@ -31,10 +31,15 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     private var openResult: Result<Void, TransportError>?
     private var runTask: Task<Void, Never>?
     private var undecodable = 0
+    private var extensions: [String] = []
     private var endWaiters: [CheckedContinuation<Void, Never>] = []
 
     /// Inbound frames that were not valid relay messages (skipped).
     public var undecodableMessages: Int { lock.withLock { undecodable } }
+
+    /// The WebSocket extensions the server accepted (`["permessage-deflate"]` when
+    /// compression was negotiated).
+    public var negotiatedExtensions: [String] { lock.withLock { extensions } }
 
     init(url: RelayURL, configuration: WebSocketTransportConfiguration, sslContext: NIOSSLContext?, logger: Logger) {
         self.url = url
@@ -106,8 +111,11 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         let maxInbound = configuration.maxInboundMessageBytes
         do {
             let upgrade = try await connectAny(connector)
-            let closeFrame = try await connector.run(upgrade) { inbound, outbound, _ in
-                self.lock.withLock { self.writer = outbound }
+            let closeFrame = try await connector.run(upgrade) { inbound, outbound, context in
+                self.lock.withLock {
+                    self.writer = outbound
+                    self.extensions = context.extensions
+                }
                 self.signalOpen(.success(()))
                 for try await message in inbound.messages(maxSize: maxInbound) {
                     guard case .text(let text) = message else {
@@ -127,9 +135,9 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
                 }
             }
             let byUs = lock.withLock { closedByUs }
-            finish(byUs ? nil : .closedByPeer(code: closeFrame.map { Self.code($0.closeCode) }, reason: closeFrame?.reason))
+            finish(byUs ? nil : Self.endReason(closeFrame: closeFrame, diagnostics: connector.diagnostics, maxInbound: maxInbound))
         } catch {
-            finish(Self.classify(error, maxInbound: maxInbound))
+            finish(Self.classify(error, diagnostics: connector.diagnostics, maxInbound: maxInbound))
         }
     }
 
@@ -242,6 +250,40 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         Int(UInt16(webSocketErrorCode: code))
     }
 
+    /// Why a connection that ended without an error ended: a frame decoding error or a
+    /// protocol error our side closed for, our keepalive giving up, or else the peer's close
+    /// (code and reason of its close frame; none when it just dropped the connection).
+    static func endReason(closeFrame: WebSocketCloseFrame?, diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError {
+        if let decoding = diagnostics.frameDecodingError { return classify(decoding, maxInbound: maxInbound) }
+        if let ours = reasonFromOurClose(diagnostics, maxInbound: maxInbound) { return ours }
+        return .closedByPeer(code: closeFrame.map { code($0.closeCode) }, reason: closeFrame?.reason)
+    }
+
+    /// The failure our side's first close frame stands for, if it was not a normal close.
+    static func reasonFromOurClose(_ diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError? {
+        guard let sent = diagnostics.firstSentClose else { return nil }
+        // swift-websocket's keepalive closes with this reason when a ping goes unanswered.
+        if sent.reason == "Ping timeout" { return .timeout }
+        switch sent.code {
+        case .messageTooLarge?: return .messageTooLarge(limit: maxInbound)
+        case .protocolError?, .dataInconsistentWithMessage?, .unacceptableData?:
+            return .protocolViolation("invalid frame or message from the relay (closed with \(code(sent.code!)))")
+        default: return nil
+        }
+    }
+
+    /// `classify`, preferring what the connection's diagnostics know about the cause.
+    static func classify(_ error: any Error, diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError {
+        if let decoding = diagnostics.frameDecodingError { return classify(decoding, maxInbound: maxInbound) }
+        let classified = classify(error, maxInbound: maxInbound)
+        switch classified {
+        case .closedByPeer, .other:
+            return reasonFromOurClose(diagnostics, maxInbound: maxInbound) ?? classified
+        default:
+            return classified
+        }
+    }
+
     static func isTCPConnectFailure(_ error: any Error) -> Bool {
         if error is NIOConnectionError { return true }
         if let ch = error as? ChannelError, case .connectTimeout = ch { return true }
@@ -294,7 +336,10 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         if error is NIOWebSocketUpgradeError || error is NIOHTTPClientUpgradeError || error is HTTPParserError {
             return .handshakeFailed("\(error)")
         }
-        if error is NIOWebSocketError { return .protocolViolation("\(error)") }
+        if let ws = error as? NIOWebSocketError {
+            if case .invalidFrameLength = ws { return .messageTooLarge(limit: maxInbound) }
+            return .protocolViolation("\(error)")
+        }
         let text = "\(error)"
         let lower = String(reflecting: error).lowercased()
         // swift-websocket's internal close error carries the close code it sent.

@@ -140,6 +140,20 @@ final class SyncScenario: @unchecked Sendable {
 
     var emitted: [NodeEvent] { lock.withLock { nodeEvents } }
 
+    /// How many times `url` went to Disconnected (its registration counts as the first).
+    func disconnections(_ url: RelayURL) -> Int { emitted.filter { $0 == .connectionStatusChanged(url, .disconnected) }.count }
+
+    /// Drops the peer's side of the connection and waits until the engine has handled it.
+    func dropConnection(_ url: RelayURL) async -> Bool {
+        let before = disconnections(url)
+        await transport.session(url)?.dropFromPeer()
+        let tracker = await coordinator.healthTracker
+        return await settle {
+            let failures = await tracker.consecutiveFailures(of: url.description)
+            return disconnections(url) > before && failures >= 1
+        }
+    }
+
     /// An in-process peer relay at `url` that archives every valid NIP-34 event.
     @discardableResult
     func addPeer(_ url: RelayURL, limits: RelayLimits = RelayLimits()) throws -> NostrRelay {
@@ -182,6 +196,19 @@ final class SyncScenario: @unchecked Sendable {
         for _ in 0..<limit {
             if await condition() { return true }
             await advance(1)
+        }
+        return await condition()
+    }
+
+    /// Waits, without moving virtual time, until work running on other tasks (connection
+    /// loops, the in-process relays) makes `condition` true. Polls with yields and millisecond
+    /// pauses; the bound is a hang guard, not a timing assertion.
+    @discardableResult
+    func settle(until condition: () async -> Bool) async -> Bool {
+        for i in 0..<5_000 {
+            if await condition() { return true }
+            await coordinator.waitForIdle()
+            if i % 10 == 9 { try? await Task.sleep(nanoseconds: 1_000_000) } else { await Task.yield() }
         }
         return await condition()
     }

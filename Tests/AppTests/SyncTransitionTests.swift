@@ -85,8 +85,7 @@ import Transport
     @Test func t7UnexpectedDisconnectDropsPendingAndRecordsFailure() async throws {
         let (s, _) = try await syncedScenario()
         #expect(await s.run { await s.status(Self.peer) == .connected })
-        await s.transport.session(Self.peer)?.dropFromPeer()
-        let down = await s.run(upTo: 3) { await s.status(Self.peer) != .connected }
+        let down = await s.dropConnection(Self.peer)
         #expect(down)
         #expect(await s.coordinator.pendingBatches(Self.peer).isEmpty)
         let tracker = await s.coordinator.healthTracker

@@ -44,11 +44,10 @@ extension HistoricSyncContext {
                 case .failed(let why): return .failed(why)
                 case .events(let events):
                     let got = Set(events.map(\.id))
-                    let before = chunk.count
                     chunk.removeAll { got.contains($0) }
                     attempt += 1
-                    // No progress, or retries used up: the rest stays missing.
-                    if chunk.count == before || attempt > configuration.idFetchRetries {
+                    // Bounded retries (W31): after them the rest stays missing.
+                    if attempt > configuration.idFetchRetries {
                         missingTotal += chunk.count
                         chunk = []
                     }

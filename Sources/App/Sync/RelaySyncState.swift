@@ -19,6 +19,9 @@ struct RelaySyncState {
     var nextDailyResync: Double?
     /// Live subscriptions by id.
     var liveSubscriptions: [String: Filter] = [:]
+    /// Live filters the relay ended with CLOSED (e.g. `rate-limited:`); reopened when the
+    /// relay's rate-limit cooldown ends, dropped on reconnect (which reopens everything).
+    var refusedLiveFilters: [Filter] = []
     /// Whether the generic layer-1 batch has completed since the last fresh start.
     var announcementsSynced = false
     var lastError: String?

@@ -84,6 +84,7 @@ extension SyncCoordinator {
         state.disconnectedAt = nil
         state.lastError = nil
         state.liveSubscriptions = [:]
+        state.refusedLiveFilters = []
         state.quietSince = nil
         state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
         relays[url] = state
@@ -154,17 +155,33 @@ extension SyncCoordinator {
         let taskID = taskCounter
         workers[taskID] = Task { [weak self] in
             let key = url.description
-            for await message in session.messages {
+            let messages = session.messages
+            // Events are ingested in batches of whatever is already buffered (one commit and
+            // parallel verification per batch); every message is routed only after the events
+            // before it are stored, so an EOSE always follows its events into the store.
+            var pendingEvents: [RelayMessage] = []
+            func flushEvents() {
+                guard !pendingEvents.isEmpty else { return }
+                let events = pendingEvents.compactMap { m -> NostrEvent? in if case .event(_, let e) = m { return e } else { return nil } }
+                let saved = ingestor.ingest(batch: events, skipKnownRejected: true).filter { $0 == .saved }.count
+                if saved > 0 { emit(.eventsSynced(url, count: saved)) }
+                let now = clock.now()
+                for m in pendingEvents { router.route(m, now: now) }
+                pendingEvents.removeAll(keepingCapacity: true)
+            }
+            for await message in messages {
+                if case .event = message {
+                    pendingEvents.append(message)
+                    if messages.bufferedCount == 0 || pendingEvents.count >= 1_000 { flushEvents() }
+                    continue
+                }
+                flushEvents()
                 switch message {
-                case .event(_, let event):
-                    // Ingest first, so by the EOSE every delivered event is stored (or refused).
-                    if ingestor.ingest(event, skipKnownRejected: true) == .saved {
-                        emit(.eventsSynced(url, count: 1))
-                    }
                 case .notice(let text):
                     _ = await health.observeNotice(key, text: text)
-                case .closed(_, let reason):
+                case .closed(let id, let reason):
                     _ = await health.observeClosed(key, reason: reason)
+                    await self?.liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
                 case .ok(_, let accepted, let text):
                     _ = await health.observeOK(key, accepted: accepted, message: text)
                 default:
@@ -172,6 +189,7 @@ extension SyncCoordinator {
                 }
                 router.route(message, now: clock.now())
             }
+            flushEvents()
             router.closeAll()
             await self?.connectionEnded(url, generation: generation, reason: await session.closeReason())
             await self?.taskFinished(taskID)
@@ -185,6 +203,7 @@ extension SyncCoordinator {
         state.session = nil
         state.disconnectedAt = now
         state.liveSubscriptions = [:]
+        state.refusedLiveFilters = []
         state.quietSince = nil
         if let reason { state.lastError = reason.description }
         relays[url] = state
@@ -270,9 +289,33 @@ extension SyncCoordinator {
         guard var state = relays[url], let session = state.session else { return }
         let ids = Array(state.liveSubscriptions.keys)
         state.liveSubscriptions = [:]
+        state.refusedLiveFilters = []
         relays[url] = state
         if ids.isEmpty { return }
         spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }
+    }
+
+    /// The relay ended one of our live subscriptions with CLOSED (W19; e.g. a `rate-limited:`
+    /// refusal of the REQ itself). Forget it, so the same filter is not taken for open, and
+    /// keep the filter for `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown).
+    /// CLOSEDs of historic requests are handled by their waiters.
+    func liveSubscriptionClosed(_ url: RelayURL, id: String, reason: String, generation: Int) {
+        guard var state = relays[url], state.generation == generation,
+              let filter = state.liveSubscriptions.removeValue(forKey: id) else { return }
+        state.refusedLiveFilters.append(filter)
+        relays[url] = state
+        logger.warning("relay \(url) closed live subscription \(id): \(reason)")
+    }
+
+    /// Opens again the live subscriptions the relay closed (called when its rate-limit
+    /// cooldown ends).
+    func reopenRefusedLiveSubscriptions(_ url: RelayURL) {
+        guard var state = relays[url], state.session != nil, !state.refusedLiveFilters.isEmpty else { return }
+        let filters = state.refusedLiveFilters
+        state.refusedLiveFilters = []
+        relays[url] = state
+        logger.info("reopening \(filters.count) live subscription(s) on \(url) closed by the relay")
+        openLiveSubscriptions(url, filters: filters)
     }
 
     // MARK: - Rate limits

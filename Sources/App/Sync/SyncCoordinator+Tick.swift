@@ -17,6 +17,7 @@ extension SyncCoordinator {
         for key in healthTick.rateLimitsEnded {
             guard let url = RelayURL(key) else { continue }
             resumeRateLimitWaiters(url)
+            reopenRefusedLiveSubscriptions(url)
             await recompute(only: [url])
         }
 

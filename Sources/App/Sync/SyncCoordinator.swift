@@ -82,6 +82,8 @@ public actor SyncCoordinator {
             await register(url, bootstrap: true)
         }
         let stream = ingestor.store.subscribe()
+        // Events published before this subscription are covered by the preload above.
+        acceptedSeen = ingestor.store.publishedEventCount
         selfSubscription = Task { [weak self] in
             for await event in stream {
                 guard let self else { return }
@@ -108,13 +110,20 @@ public actor SyncCoordinator {
     /// self-subscriber has seen every event the store published (tests and benchmarks drive
     /// the engine step by step with it; connection read loops keep running).
     public func waitForIdle() async {
-        while true {
-            if let (_, task) = tasks.first {
-                await task.value
-            } else if acceptedSeen < ingestor.store.publishedEventCount {
+        var quietRounds = 0
+        while quietRounds < 3 {
+            // Tasks parked until a rate-limit cooldown ends only move on a later tick.
+            let parked = rateLimitWaiters.values.reduce(0) { $0 + $1.count }
+            if tasks.count <= parked && acceptedSeen >= ingestor.store.publishedEventCount {
+                quietRounds += 1
                 await Task.yield()
+                continue
+            }
+            quietRounds = 0
+            if parked == 0, let (_, task) = tasks.first {
+                await task.value
             } else {
-                return
+                try? await Task.sleep(nanoseconds: 200_000)
             }
         }
     }

@@ -30,7 +30,8 @@ public enum NegentropyClientFailure: Error, Sendable, Equatable, CustomStringCon
 
     /// Keywords that mark a NOTICE (received before the first NEG-MSG) as a refusal of
     /// NIP-77 (field notes §4.2; strfry PR #193 and Amethyst PR #3747 use the same set).
-    public static let refusalKeywords = ["error", "invalid", "unrecognized", "bad msg", "could not parse", "disabled",
+    /// "bad message" also covers the wild "bad message type", which no other keyword matches.
+    public static let refusalKeywords = ["error", "invalid", "unrecognized", "bad msg", "bad message", "could not parse", "disabled",
                                          "unsupported", "unknown", "negentropy", "neg-"]
 
     /// Whether a NOTICE text refuses NIP-77.

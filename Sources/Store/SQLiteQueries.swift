@@ -1,0 +1,93 @@
+import Foundation
+import GRDB
+import Nostr
+
+/// The store's SQL, as functions of a database connection, shared by the pooled store and
+/// by transaction views (which must see their own uncommitted writes). Hot statements are
+/// cached per connection.
+enum SQLiteQueries {
+    static func contains(_ db: Database, eventID: String) throws -> Bool {
+        guard let bytes = Hex.decode(eventID), bytes.count == 32 else { return false }
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM events WHERE id = ?")
+        return try Bool.fetchOne(statement, arguments: [Data(bytes)]) == true
+    }
+
+    static func containsAddressable(_ db: Database, kind: Int, pubkey: String, identifier: String) throws -> Bool {
+        let statement = try db.cachedStatement(sql: "SELECT 1 FROM events WHERE replace_key = ?")
+        return try Bool.fetchOne(statement, arguments: ["\(kind):\(pubkey):\(identifier)"]) == true
+    }
+
+    static func query(_ db: Database, _ filters: [Filter], maxLimit: Int) throws -> [NostrEvent] {
+        var seen = Set<Data>()
+        var rows: [(Int64, Data, String)] = []
+        for filter in filters where !filter.isEmptyByConstruction {
+            let limit = max(0, min(filter.limit ?? maxLimit, maxLimit))
+            if limit == 0 { continue }
+            let (whereSQL, args) = SQLiteEventStore.whereClause(filter)
+            let sql = "SELECT created_at, id, json FROM events WHERE \(whereSQL) ORDER BY created_at DESC, id ASC LIMIT \(limit)"
+            let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+            while let row = try cursor.next() {
+                let id: Data = row[1]
+                if seen.insert(id).inserted { rows.append((row[0], id, row[2])) }
+            }
+        }
+        if filters.count > 1 {
+            rows.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
+        }
+        return try rows.map { row in
+            do throws(EventValidationError) { return try NostrEvent(jsonText: row.2) } catch { throw StoreError.corruptRow(error.message) }
+        }
+    }
+
+    static func count(_ db: Database, _ filters: [Filter]) throws -> Int {
+        var clauses: [String] = []
+        var args = StatementArguments()
+        for filter in filters where !filter.isEmptyByConstruction {
+            let (w, a) = SQLiteEventStore.whereClause(filter)
+            clauses.append("(\(w))")
+            args += a
+        }
+        if clauses.isEmpty { return 0 }
+        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(clauses.joined(separator: " OR "))", arguments: args) ?? 0
+    }
+
+    static func idListing(_ db: Database, for filter: Filter, maxItems: Int) throws -> StoredIDListing {
+        if filter.isEmptyByConstruction { return .items(StoredIDList()) }
+        let (whereSQL, args) = SQLiteEventStore.whereClause(filter)
+        let sql = "SELECT created_at, id FROM events WHERE \(whereSQL) ORDER BY created_at ASC, id ASC LIMIT \(maxItems + 1)"
+        var list = StoredIDList()
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
+        while let row = try cursor.next() {
+            if list.count == maxItems { return .tooMany(limit: maxItems) }
+            let ts: Int64 = row[0]
+            let id: Data = row[1]
+            list.append(timestamp: UInt64(max(0, ts)), id: id)
+        }
+        return .items(list)
+    }
+
+    static func announcements(_ db: Database, identifier: String) throws -> [NostrEvent] {
+        let statement = try db.cachedStatement(sql: "SELECT json FROM events WHERE kind = ? AND d_tag = ?")
+        return try String.fetchAll(statement, arguments: [NIP34.repoAnnouncement, identifier]).map { json in
+            do throws(EventValidationError) { return try NostrEvent(jsonText: json) } catch { throw StoreError.corruptRow(error.message) }
+        }
+    }
+
+    static func isReferenced(_ db: Database, tagNames: [String], values: [String]) throws -> Bool {
+        if tagNames.isEmpty || values.isEmpty { return false }
+        let sql = "SELECT 1 FROM tags WHERE name IN (\(SQLiteEventStore.placeholders(tagNames.count))) AND value IN (\(SQLiteEventStore.placeholders(values.count))) LIMIT 1"
+        return try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: StatementArguments(tagNames + values)) == true
+    }
+
+    static func metadata(_ db: Database, _ key: String) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key])
+    }
+
+    static func setMetadata(_ db: Database, _ key: String, _ value: String?) throws {
+        if let value {
+            try db.execute(sql: "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)", arguments: [key, value])
+        } else {
+            try db.execute(sql: "DELETE FROM metadata WHERE key = ?", arguments: [key])
+        }
+    }
+}
