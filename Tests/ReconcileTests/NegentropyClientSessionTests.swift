@@ -74,27 +74,6 @@ struct NegentropyClientSessionTests {
         #expect(link.sent.last == .negClose(subscriptionID: "quiet"))
     }
 
-    @Test func relayMessagesArriveAsJSONAndTheirRefusalsAreClassified() async throws {
-        let cases: [(String, NegentropyClientFailure)] = [
-            (#"["NEG-ERR","s","blocked: too many query results",50000]"#, .blocked(maxRecords: 50000, reason: "blocked: too many query results")),
-            (#"["NEG-ERR","s","closed: unknown subscription handle"]"#, .closed("closed: unknown subscription handle")),
-            (#"["NEG-ERR","s","error: database unavailable"]"#, .relayError("error: database unavailable")),
-            (#"["NOTICE","ERROR: bad msg: negentropy disabled"]"#, .unsupported("ERROR: bad msg: negentropy disabled")),
-            (#"["CLOSED","s","unsupported: NIP-77"]"#, .unsupported("CLOSED: unsupported: NIP-77")),
-        ]
-        for (reply, expected) in cases {
-            let link = ScriptedNegentropyLink.replying { message in
-                if case .negOpen = message { return [#"["NOTICE","hello"]"#, #"["NEG-MSG","other","zz"]"#, reply] }
-                return []
-            }
-            let outcome = try await withHangGuard {
-                await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(), storage: try sealedStorage([]))
-            }
-            #expect(outcome == .failure(expected), "\(reply)")
-            #expect(link.sent.count == 1, "a refused session sends nothing after its NEG-OPEN: \(reply)")
-        }
-    }
-
     // MARK: - runSplitting
 
     /// One item per second 1...1000 on the relay; the client holds 60 of them plus 40 of its own.

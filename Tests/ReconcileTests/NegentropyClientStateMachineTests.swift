@@ -197,7 +197,18 @@ struct NegentropyClientStateMachineTests {
         "bad message type",
         "Command unrecognized",
         "Unknown message type: NEG-OPEN",
+        "Negentropy is off on this relay",
+        "NEG-OPEN? never heard of it",
     ]
+
+    @Test func everyRefusalKeywordMatchesInAnyCase() {
+        for keyword in NegentropyClientFailure.refusalKeywords {
+            #expect(NegentropyClientFailure.isRefusal(notice: "relay says: \(keyword.uppercased())!"), "\(keyword)")
+        }
+        #expect(Set(NegentropyClientFailure.refusalKeywords).isSuperset(of: [
+            "error", "invalid", "unrecognized", "bad msg", "could not parse", "disabled", "unsupported", "unknown",
+        ]))
+    }
 
     @Test(arguments: refusalNotices)
     func refusalNoticeBeforeTheFirstReplyMeansUnsupported(_ text: String) throws {

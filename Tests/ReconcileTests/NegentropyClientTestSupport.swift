@@ -148,13 +148,6 @@ final class ScriptedNegentropyLink: NegentropyLink, @unchecked Sendable {
         self.init { message in responder.answer(message).map { [.message($0)] } ?? [] }
     }
 
-    /// A link whose relay answers with fixed JSON texts (decoded as a transport would).
-    static func replying(_ replies: @escaping @Sendable (ClientMessage) -> [String]) -> ScriptedNegentropyLink {
-        ScriptedNegentropyLink { message in
-            replies(message).map { .message(try! RelayMessage.decode($0)) }
-        }
-    }
-
     var sent: [ClientMessage] { lock.withLock { log } }
 
     func deliver(_ event: NegentropyLinkEvent) { inboundContinuation.yield(event) }
