@@ -67,7 +67,9 @@ struct WebSocketConnector: Sendable {
             extensions: configuration.compression
                 ? [.perMessageDeflate(maxDecompressedFrameSize: configuration.maxInboundMessageBytes)] : [],
             closeTimeout: .milliseconds(Int64(configuration.closeTimeout * 1000)),
-            autoPing: configuration.pingInterval.map { .enabled(timePeriod: .milliseconds(Int64($0 * 1000))) } ?? .disabled)
+            // Keepalive is ours (`WebSocketRelaySession.keepalive`): swift-websocket's would
+            // time out while a slow consumer holds reading back, a fake disconnect.
+            autoPing: .disabled)
     }
 
     /// TCP connect and pipeline setup; the returned future completes once the upgrade
@@ -92,7 +94,19 @@ struct WebSocketConnector: Sendable {
     /// Waits for the upgrade and runs `handler` until the connection closes; returns the
     /// peer's close frame, if any.
     func run(_ upgrade: EventLoopFuture<UpgradeResult>, handler: @escaping Handler) async throws -> WebSocketCloseFrame? {
-        switch try await upgrade.get() {
+        let result: UpgradeResult
+        do {
+            result = try await upgrade.get()
+        } catch let error as ChannelError {
+            switch error {
+            case .inappropriateOperationForState, .ioOnClosedChannel, .eof, .alreadyClosed, .inputClosed:
+                // NIO's upgrade handler fails this way when the connection closes mid-handshake.
+                throw TransportError.closedByPeer(code: nil, reason: "connection closed before the WebSocket handshake completed")
+            default:
+                throw error
+            }
+        }
+        switch result {
         case .websocket(let channel, let extensions):
             let frames = frameConfiguration
             return try await WebSocketHandler.handle(
@@ -133,7 +147,8 @@ struct WebSocketConnector: Sendable {
             maxFrameSize: frames.maxFrameSize,
             upgradePipelineHandler: { [diagnostics] channel, head in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ProtocolErrorObserver(diagnostics: diagnostics))
+                    try channel.pipeline.syncOperations.addHandler(InboundObserver(diagnostics: diagnostics))
+                    diagnostics.attach(channel)
                     let asyncChannel = try NIOAsyncChannel<WebSocketFrame, WebSocketFrame>(wrappingChannelSynchronously: channel)
                     var fields = HTTPFields()
                     for header in head.headers {
@@ -176,17 +191,25 @@ struct WebSocketConnector: Sendable {
 }
 
 extension WebSocketConnector {
-    /// Facts about how a connection ended that swift-websocket does not surface: a frame
-    /// decoding error (NIO closes the connection itself, and the handler then just sees the
-    /// stream end) and the first close frame we sent (protocol errors it detected, and its
-    /// ping timeout, are reported only as the close frame it sends).
+    /// Facts about a connection that swift-websocket does not surface: a frame decoding
+    /// error (NIO closes the connection itself, and the handler then just sees the stream
+    /// end), the first close frame we sent (protocol errors it detected are reported only as
+    /// the close frame it sends), when a frame last arrived (keepalive), and whether our
+    /// keepalive gave up on the peer.
     final class Diagnostics: @unchecked Sendable {
         private let lock = NSLock()
         private var decodeError: NIOWebSocketError?
         private var sentClose: (code: WebSocketErrorCode?, reason: String?)?
+        private var activity = ContinuousClock.now
+        private var keepaliveGaveUp = false
+        private var channel: (any Channel)?
 
         var frameDecodingError: NIOWebSocketError? { lock.withLock { decodeError } }
         var firstSentClose: (code: WebSocketErrorCode?, reason: String?)? { lock.withLock { sentClose } }
+        /// When the peer last showed it is alive (a frame arrived), or we last found the
+        /// consumer holding reading back (so the peer's answers wait unread in TCP buffers).
+        var lastActivity: ContinuousClock.Instant { lock.withLock { activity } }
+        var keepaliveTimedOut: Bool { lock.withLock { keepaliveGaveUp } }
 
         func recordDecodingError(_ error: NIOWebSocketError) {
             lock.withLock { if decodeError == nil { decodeError = error } }
@@ -195,16 +218,40 @@ extension WebSocketConnector {
         func recordSentClose(code: WebSocketErrorCode?, reason: String?) {
             lock.withLock { if sentClose == nil { sentClose = (code, reason) } }
         }
+
+        func noteActivity() {
+            let now = ContinuousClock.now
+            lock.withLock { activity = now }
+        }
+
+        func attach(_ channel: any Channel) {
+            lock.withLock { self.channel = channel }
+        }
+
+        /// Gives up on a silent peer: records the timeout and closes the socket.
+        func keepaliveTimeout() {
+            let channel: (any Channel)? = lock.withLock {
+                keepaliveGaveUp = true
+                return self.channel
+            }
+            channel?.close(promise: nil)
+        }
     }
 
-    /// Records frame decoding errors on their way to the async channel.
-    final class ProtocolErrorObserver: ChannelInboundHandler, Sendable {
+    /// Sees every decoded frame on its way to the async channel (before any buffering):
+    /// notes activity for the keepalive and records frame decoding errors.
+    final class InboundObserver: ChannelInboundHandler, Sendable {
         typealias InboundIn = WebSocketFrame
         typealias InboundOut = WebSocketFrame
         let diagnostics: Diagnostics
 
         init(diagnostics: Diagnostics) {
             self.diagnostics = diagnostics
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            diagnostics.noteActivity()
+            context.fireChannelRead(data)
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -111,12 +111,19 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         let maxInbound = configuration.maxInboundMessageBytes
         do {
             let upgrade = try await connectAny(connector)
+            let diagnostics = connector.diagnostics
+            let pingInterval = configuration.pingInterval
             let closeFrame = try await connector.run(upgrade) { inbound, outbound, context in
                 self.lock.withLock {
                     self.writer = outbound
                     self.extensions = context.extensions
                 }
+                diagnostics.noteActivity()
                 self.signalOpen(.success(()))
+                let keepalive = pingInterval.map { interval in
+                    Task { await self.keepalive(outbound, every: interval, diagnostics: diagnostics) }
+                }
+                defer { keepalive?.cancel() }
                 for try await message in inbound.messages(maxSize: maxInbound) {
                     guard case .text(let text) = message else {
                         self.countUndecodable("binary message")
@@ -138,6 +145,29 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
             finish(byUs ? nil : Self.endReason(closeFrame: closeFrame, diagnostics: connector.diagnostics, maxInbound: maxInbound))
         } catch {
             finish(Self.classify(error, diagnostics: connector.diagnostics, maxInbound: maxInbound))
+        }
+    }
+
+    /// Keepalive: a ping every `interval`; the peer counts as gone when no frame at all has
+    /// arrived for two intervals. While the consumer holds reading back (the inbound buffer
+    /// is full), the peer's answers wait unread in TCP buffers, so that time counts as
+    /// activity: a slow consumer never makes the connection look dead.
+    private func keepalive(_ outbound: WebSocketOutboundWriter, every interval: Double, diagnostics: WebSocketConnector.Diagnostics) async {
+        let period = Duration.milliseconds(Int64(max(0.001, interval) * 1000))
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: period) } catch { return }
+            if messages.isProducerWaiting { diagnostics.noteActivity() }
+            if ContinuousClock.now - diagnostics.lastActivity > period * 2 {
+                logger.debug("no answer from the relay for \(interval * 2) s; closing")
+                diagnostics.keepaliveTimeout()
+                return
+            }
+            let payload = (0..<8).map { _ in UInt8.random(in: .min ... .max) }
+            do {
+                try await outbound.write(.custom(WebSocketFrame(fin: true, opcode: .ping, data: ByteBuffer(bytes: payload))))
+            } catch {
+                return
+            }
         }
     }
 
@@ -254,6 +284,7 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     /// protocol error our side closed for, our keepalive giving up, or else the peer's close
     /// (code and reason of its close frame; none when it just dropped the connection).
     static func endReason(closeFrame: WebSocketCloseFrame?, diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError {
+        if diagnostics.keepaliveTimedOut { return .timeout }
         if let decoding = diagnostics.frameDecodingError { return classify(decoding, maxInbound: maxInbound) }
         if let ours = reasonFromOurClose(diagnostics, maxInbound: maxInbound) { return ours }
         return .closedByPeer(code: closeFrame.map { code($0.closeCode) }, reason: closeFrame?.reason)
@@ -262,8 +293,6 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     /// The failure our side's first close frame stands for, if it was not a normal close.
     static func reasonFromOurClose(_ diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError? {
         guard let sent = diagnostics.firstSentClose else { return nil }
-        // swift-websocket's keepalive closes with this reason when a ping goes unanswered.
-        if sent.reason == "Ping timeout" { return .timeout }
         switch sent.code {
         case .messageTooLarge?: return .messageTooLarge(limit: maxInbound)
         case .protocolError?, .dataInconsistentWithMessage?, .unacceptableData?:
@@ -274,6 +303,7 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
 
     /// `classify`, preferring what the connection's diagnostics know about the cause.
     static func classify(_ error: any Error, diagnostics: WebSocketConnector.Diagnostics, maxInbound: Int) -> TransportError {
+        if diagnostics.keepaliveTimedOut { return .timeout }
         if let decoding = diagnostics.frameDecodingError { return classify(decoding, maxInbound: maxInbound) }
         let classified = classify(error, maxInbound: maxInbound)
         switch classified {

@@ -13,8 +13,9 @@ public struct WebSocketTransportConfiguration: Sendable {
     /// How long a clean close waits for the peer's close frame before dropping the
     /// connection, in seconds.
     public var closeTimeout: Double
-    /// Keepalive ping interval in seconds (nil disables pings). A ping not answered by the
-    /// next interval ends the connection.
+    /// Keepalive ping interval in seconds (nil disables pings). When nothing at all arrives
+    /// for two intervals the connection ends with `.timeout`; time spent waiting for a slow
+    /// consumer (inbound buffer full) does not count.
     public var pingInterval: Double?
     /// Offer permessage-deflate.
     public var compression: Bool
