@@ -127,7 +127,7 @@ let package = Package(
 
         // Tests mirror the modules.
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
-        .testTarget(name: "StoreTests", dependencies: ["Store", "Nostr"]),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "Nostr", .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Nostr"], resources: [.copy("Fixtures")]),
         .testTarget(name: "HealthTests", dependencies: ["Health"]),
         .testTarget(name: "SyncMetricsTests", dependencies: ["SyncMetrics"], path: "Tests/MetricsTests"),

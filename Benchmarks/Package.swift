@@ -13,11 +13,6 @@ let package = Package(
     ],
     targets: [
         .executableTarget(
-            name: "IngestProbe",
-            dependencies: [.product(name: "Nostr", package: "grasp-sync"), .product(name: "Store", package: "grasp-sync")],
-            path: "IngestProbe"
-        ),
-        .executableTarget(
             name: "GraspBench",
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),

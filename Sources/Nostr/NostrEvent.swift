@@ -48,6 +48,8 @@ public struct NostrEvent: Sendable, Hashable {
     /// The event as compact JSON, fields in the conventional order.
     public var jsonText: String {
         var out = "{\"id\":\""
+        // One allocation: ids, pubkey, sig and fixed keys are ~300 bytes, plus content and tags.
+        out.reserveCapacity(320 + content.utf8.count + tags.reduce(0) { $0 + 4 + $1.reduce(0) { $0 + 3 + $1.utf8.count } })
         out += id
         out += "\",\"pubkey\":\""
         out += pubkey

@@ -2,15 +2,17 @@ import Foundation
 import Nostr
 
 extension EventIngestor {
-    /// Ingests many events in order, verifying signatures on all cores first (the costly
-    /// part), then running policy and store one by one so later events see earlier ones.
+    /// Ingests many events in order: signatures are verified on all cores, running ahead of
+    /// policy and store, which go one by one (in one transaction) so later events see
+    /// earlier ones.
     public func ingest(batch events: [NostrEvent], skipKnownRejected: Bool = false) -> [IngestResult] {
-        let verdicts = Self.verifyConcurrently(events)
+        // Verification runs ahead on other threads while this one stores.
+        let verifier = PipelinedVerifier(events)
         func run(into target: some EventStore) -> [IngestResult] {
             var results: [IngestResult] = []
             results.reserveCapacity(events.count)
-            for (event, verdict) in zip(events, verdicts) {
-                if let error = verdict {
+            for (index, event) in events.enumerated() {
+                if let error = verifier.verdict(at: index) {
                     results.append(.invalid(error))
                 } else {
                     results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected, into: target))

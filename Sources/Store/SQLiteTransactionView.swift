@@ -10,6 +10,10 @@ public final class SQLiteTransactionView: EventStore, @unchecked Sendable {
     let db: Database
     let broadcaster: EventBroadcaster
     var saved: [NostrEvent] = []
+    /// The id `contains` last found absent (bulk ingestion checks, then inserts).
+    private var lastAbsentID: String?
+    /// Whether the deletions table may have rows (looked up once per transaction).
+    private var deletionsMayExist: Bool?
 
     init(db: Database, broadcaster: EventBroadcaster) {
         self.db = db
@@ -25,12 +29,25 @@ public final class SQLiteTransactionView: EventStore, @unchecked Sendable {
             saved.append(event)
             return .ephemeral
         }
-        let outcome = try run { try SQLiteEventStore.insert(event, kindClass: event.kindClass, db: db) }
+        let knownAbsent = lastAbsentID == event.id
+        lastAbsentID = nil
+        let outcome = try run {
+            if deletionsMayExist == nil {
+                deletionsMayExist = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM deletions)") ?? true
+            }
+            return try SQLiteEventStore.insert(event, kindClass: event.kindClass, db: db,
+                                               knownAbsent: knownAbsent, mayHaveDeletions: deletionsMayExist ?? true)
+        }
+        if event.kind == NIP34.deletion { deletionsMayExist = true }
         if outcome == .saved { saved.append(event) }
         return outcome
     }
 
-    public func contains(eventID: String) throws(StoreError) -> Bool { try run { try SQLiteQueries.contains(db, eventID: eventID) } }
+    public func contains(eventID: String) throws(StoreError) -> Bool {
+        let found = try run { try SQLiteQueries.contains(db, eventID: eventID) }
+        lastAbsentID = found ? nil : eventID
+        return found
+    }
 
     public func containsAddressable(kind: Int, pubkey: String, identifier: String) throws(StoreError) -> Bool {
         try run { try SQLiteQueries.containsAddressable(db, kind: kind, pubkey: pubkey, identifier: identifier) }

@@ -262,13 +262,13 @@ struct EventIngestorBatchTests {
         var events = [listedAnnouncement(Keys.owner)]
         for i in 0..<issues {
             events.append(Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")]], content: "issue \(i)",
-                                             createdAt: t0 + Int64(i)))
+                                             createdAt: t0 - Int64(i)))
         }
         for i in broken { events[i] = tampered(events[i], sig: flipLastHexDigit(events[i].sig)) }
         return events
     }
 
-    @Test("results follow input order; later events see earlier ones", arguments: [10, 99])
+    @Test("results follow input order; later events see earlier ones", arguments: [10, 99, 1_000])
     func batchIngest(issues: Int) throws {
         let h = try Harness(Configs.strict)
         let broken: Set<Int> = [3, issues - 1]
@@ -281,6 +281,30 @@ struct EventIngestorBatchTests {
         #expect(try h.store.totalCount() == events.count - broken.count)
         // A second pass finds everything already there.
         #expect(h.ingestor.ingest(batch: events).filter { $0 == .duplicate }.count == events.count - broken.count)
+    }
+
+    @Test("a batch holding the same event twice saves it once; a replaceable duplicate is no replacement")
+    func duplicatesInsideOneBatch() throws {
+        let h = try Harness(Configs.strict)
+        let repo = listedAnnouncement(Keys.owner)
+        let issue = Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")]], content: "i", createdAt: t0)
+        let results = h.ingestor.ingest(batch: [repo, issue, issue, repo])
+        #expect(results == [.saved, .saved, .duplicate, .duplicate])
+        #expect(try h.store.totalCount() == 2)
+    }
+
+    @Test("a deletion earlier in the batch keeps its target out; one after it removes it")
+    func deletionInsideOneBatch() throws {
+        let h = try Harness(Configs.strict)
+        let repo = listedAnnouncement(Keys.owner)
+        let issue = Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")]], content: "i", createdAt: t0)
+        let deletion = Keys.outsider.sign(kind: 5, tags: [["e", issue.id]], content: "", createdAt: t0 + 1)
+        // The deletion arrives first: the issue it names must not be stored afterwards.
+        #expect(h.ingestor.ingest(batch: [repo, deletion, issue]) == [.saved, .saved, .deleted])
+        #expect(try h.store.contains(eventID: issue.id) == false)
+        let other = try Harness(Configs.strict)
+        #expect(other.ingestor.ingest(batch: [repo, issue, deletion]) == [.saved, .saved, .saved])
+        #expect(try other.store.contains(eventID: issue.id) == false)
     }
 
     @Test func verifyConcurrentlyMatchesSequentialVerification() {

@@ -1,0 +1,30 @@
+import Foundation
+import GRDB
+import Nostr
+import Testing
+@testable import Store
+
+@Suite("SQLiteEventStore: schema migration")
+struct SQLiteEventStoreMigrationTests {
+    @Test("a v1 database keeps its tag index when opened by this version")
+    func v1DatabaseIsMigrated() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-migrate-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("events.sqlite").path
+        let issue = Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")], ["p", Keys.owner.publicKey], ["p", Keys.owner.publicKey]],
+                                       content: "old", createdAt: t0)
+        // Write the event with the v1 schema only, as an older release did.
+        do {
+            let queue = try DatabaseQueue(path: path)
+            try SQLiteEventStore.migrator.migrate(queue, upTo: "v1")
+            try queue.write { db in _ = try SQLiteEventStore.insert(issue, kindClass: issue.kindClass, db: db) }
+        }
+        let store = try SQLiteEventStore(path: path)
+        #expect(try store.query([Filter(tags: ["a": [repoCoordinate(Keys.owner, "repo")]])], maxLimit: 10) == [issue])
+        #expect(try store.query([Filter(tags: ["p": [Keys.owner.publicKey]])], maxLimit: 10) == [issue])
+        let later = Keys.outsider.sign(kind: 1621, tags: [["a", repoCoordinate(Keys.owner, "repo")]], content: "new", createdAt: t0 + 1)
+        #expect(try store.insert(later) == .saved)
+        #expect(try store.query([Filter(tags: ["a": [repoCoordinate(Keys.owner, "repo")]])], maxLimit: 10) == [later, issue])
+    }
+}
