@@ -7,20 +7,58 @@ import Transport
 import TransportTestKit
 
 /// A hang guard: fails with `TestTimeout` if `body` has not finished within `seconds`
-/// (never a timing assertion: the bound is far above what the operation needs).
+/// (never a timing assertion: the bound is far above what the operation needs). On timeout
+/// the body is cancelled but not waited for, so a body stuck in a non-cancellable wait
+/// fails the test instead of hanging the run.
 func withDeadline<T: Sendable>(
     _ seconds: Double = 30, _ what: String = "operation",
     _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
-            return nil
+    let outcome = FirstOutcome<T>()
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.attach(continuation)
+        let work = Task {
+            do { outcome.settle(.success(try await body())) } catch { outcome.settle(.failure(error)) }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else { throw TestTimeout(what: what, seconds: seconds) }
-        return value
+        let timer = Task {
+            try? await Task.sleep(nanoseconds: UInt64(seconds * 1_000_000_000))
+            if !Task.isCancelled, outcome.settle(.failure(TestTimeout(what: what, seconds: seconds))) { work.cancel() }
+        }
+        outcome.onSettle { timer.cancel() }
+    }
+}
+
+/// Resumes a continuation with whichever result comes first.
+private final class FirstOutcome<T: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, any Error>?
+    private var settled = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    func attach(_ c: CheckedContinuation<T, any Error>) { lock.withLock { continuation = c } }
+
+    func onSettle(_ body: @escaping @Sendable () -> Void) {
+        let runNow: Bool = lock.withLock {
+            if settled { return true }
+            cleanup = body
+            return false
+        }
+        if runNow { body() }
+    }
+
+    /// True if this result was the first.
+    @discardableResult
+    func settle(_ result: Result<T, any Error>) -> Bool {
+        let (c, after): (CheckedContinuation<T, any Error>?, (@Sendable () -> Void)?) = lock.withLock {
+            if settled { return (nil, nil) }
+            settled = true
+            defer { continuation = nil; cleanup = nil }
+            return (continuation, cleanup)
+        }
+        guard let c else { return false }
+        c.resume(with: result)
+        after?()
+        return true
     }
 }
 

@@ -270,7 +270,9 @@ import TransportTestKit
             try await peer.send(.eose(subscriptionID: id))
             try await reader.value
         }) { server in
-            let transport = try loopbackTransport(pingInterval: 0.1, inboundBufferMessages: 4)
+            // Pings every 0.5 s (dead after 1 s of silence): long enough that a loaded
+            // machine's scheduling delays are not silence, short enough to stall past it.
+            let transport = try loopbackTransport(pingInterval: 0.5, inboundBufferMessages: 4)
             let session = try await transport.connectWebSocket(to: server.url)
             try await session.send(.req(subscriptionID: "all", filters: [Filter(kinds: [1621])]))
             try await withDeadline(30, "back-pressure") { await session.messages.waitForBackPressure() }
