@@ -176,8 +176,7 @@ import Transport
         #expect(await s.coordinator.trackedRelays().keys.contains(SyncScenario.nodeURL) == false)
     }
 
-    @Test(.disabled("hangs in virtual time: a batch parked on a rate-limit cooldown is not resumed by the scenario driver; see the closing note"))
-    func w19RateLimitedClosedPausesThenResumesHistoricSync() async throws {
+    @Test func w19RateLimitedClosedPausesThenResumesHistoricSync() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer], disableNegentropy: true)
         try s.addPeer(Self.peer)
         let repo = s.announcement(relays: [Self.peer])
@@ -193,7 +192,20 @@ import Transport
         await s.step()
         let tracker = await s.coordinator.healthTracker
         #expect(await tracker.status(of: Self.peer.description) == .rateLimited)
+        func historicREQs() -> Int {
+            s.transport.sentMessages(to: Self.peer).filter {
+                if case .req(_, let filters) = $0 { return filters.allSatisfy { $0.limit != 0 } } else { return false }
+            }.count
+        }
+        let refusedSoFar = historicREQs()
+        #expect(refusedSoFar == 1)
+        // Paused: nothing new goes to the relay during the 65 s cooldown.
+        for _ in 0..<60 { await s.advance(1) }
+        #expect(historicREQs() == refusedSoFar)
+        #expect(await s.status(Self.peer) == .syncing)
+        // Resumed after the cooldown (a second refusal doubles it), then completes.
         #expect(await s.run(upTo: 300) { await s.status(Self.peer) == .connected })
+        #expect(historicREQs() > refusedSoFar)
         #expect(await tracker.status(of: Self.peer.description) != .rateLimited)
         #expect(s.has(repo))
     }

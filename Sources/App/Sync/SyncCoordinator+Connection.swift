@@ -22,6 +22,7 @@ extension SyncCoordinator {
     func taskFinished(_ id: Int) {
         tasks[id] = nil
         workers[id] = nil
+        notifyIdleWatchers()
     }
 
     func nextSubscriptionID(_ prefix: String) -> String {
@@ -326,6 +327,7 @@ extension SyncCoordinator {
         guard await health.isRateLimited(url.description), relays[url]?.session != nil, !stopped else { return }
         await withCheckedContinuation { continuation in
             rateLimitWaiters[url, default: []].append(continuation)
+            notifyIdleWatchers()
         }
     }
 

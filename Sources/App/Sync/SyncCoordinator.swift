@@ -44,6 +44,8 @@ public actor SyncCoordinator {
     var lastStrategy: [RelayURL: SyncStrategy] = [:]
     /// Store events seen by the self-subscriber so far.
     var acceptedSeen = 0
+    /// `waitForIdle` callers waiting for a task to finish or park.
+    var idleWatchers: [CheckedContinuation<Void, Never>] = []
     var stopped = false
 
     public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
@@ -104,6 +106,7 @@ public actor SyncCoordinator {
         for task in workers.values { task.cancel() }
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
         rateLimitWaiters.removeAll()
+        notifyIdleWatchers()
     }
 
     /// Waits until every request, batch and connect task has finished and the
@@ -120,12 +123,17 @@ public actor SyncCoordinator {
                 continue
             }
             quietRounds = 0
-            if parked == 0, let (_, task) = tasks.first {
-                await task.value
-            } else {
-                try? await Task.sleep(nanoseconds: 200_000)
-            }
+            // Woken when a task finishes or parks, or the self-subscriber sees an event
+            // (checked and registered in one actor turn, so no wake-up is missed).
+            await withCheckedContinuation { idleWatchers.append($0) }
         }
+    }
+
+    /// Wakes `waitForIdle` callers to re-check.
+    func notifyIdleWatchers() {
+        let watchers = idleWatchers
+        idleWatchers.removeAll()
+        for w in watchers { w.resume() }
     }
 
     // MARK: - Registration
@@ -154,6 +162,7 @@ public actor SyncCoordinator {
     /// An event was accepted into the store (from a client or from sync).
     func accepted(_ event: NostrEvent) {
         acceptedSeen += 1
+        notifyIdleWatchers()
         guard SelfSubscriberBatch.kinds.contains(event.kind) else { return }
         accumulator.add(event, now: now)
     }
