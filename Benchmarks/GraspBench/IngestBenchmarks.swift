@@ -7,6 +7,7 @@ import Store
 /// issues, patches, comments and statuses that reference them (so the policy admits them).
 enum IngestCorpus {
     static let service = RelayURL("ws://bench.relay")!
+    static let peer = RelayURL("ws://peer.bench")!
 
     static func make(count: Int = 100_000, repos: Int = 500) -> [NostrEvent] {
         let keys = (1...20).map { i in NostrKeypair(secretKey: [UInt8](repeating: 0, count: 31) + [UInt8(i)])! }
@@ -16,8 +17,8 @@ enum IngestCorpus {
         var announcements: [NostrEvent] = []
         for r in 0..<repos {
             let owner = keys[r % keys.count]
-            let a = owner.sign(kind: 30617, tags: [["d", "repo-\(r)"], ["name", "repo \(r)"], ["relays", service.description],
-                                                    ["clone", "https://bench.relay/\(owner.publicKey)/repo-\(r).git"]],
+            // Lists the node and the peer it syncs from (GRASP-02 targets listed relays).
+            let a = owner.sign(kind: 30617, tags: [["d", "repo-\(r)"], ["name", "repo \(r)"], ["relays", service.description, peer.description]],
                                content: "", createdAt: base + Int64(r))
             announcements.append(a)
             events.append(a)

@@ -45,7 +45,9 @@ enum SyncBench {
 }
 
 func registerSyncBenchmarks(corpus: [NostrEvent]) {
-    let config = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident], maxDuration: .seconds(120), maxIterations: 1)
+    let bytesUp = BenchmarkMetric.custom("bytes node->peer", useScalingFactor: false)
+    let bytesDown = BenchmarkMetric.custom("bytes peer->node", useScalingFactor: false)
+    let config = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident, bytesUp, bytesDown], maxDuration: .seconds(120), maxIterations: 1)
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
     try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let transport = LocalRelayTransport()
@@ -54,10 +56,13 @@ func registerSyncBenchmarks(corpus: [NostrEvent]) {
 
     Benchmark("sync: full historic sync of 100k NIP-34 events from a local peer into an empty node", configuration: config) { benchmark in
         let node = try SyncBench.makeNode(transport: transport, dir: dir)
+        let (up, down) = (transport.bytesSent, transport.bytesReceived)
         await node.coordinator.start()
         benchmark.startMeasurement()
         await SyncBench.syncUntilConnected(node)
         benchmark.stopMeasurement()
+        benchmark.measurement(bytesUp, transport.bytesSent - up)
+        benchmark.measurement(bytesDown, transport.bytesReceived - down)
         let count = try node.store.totalCount()
         precondition(count == corpus.count, "synced \(count) of \(corpus.count)")
         await node.coordinator.stop()
@@ -74,10 +79,13 @@ func registerSyncBenchmarks(corpus: [NostrEvent]) {
                                              quickReconnectWindow: 0, settleDelay: 0.2),
             ingestor: EventIngestor(store: node.store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [SyncBench.nodeURL]))),
             transport: transport))
+        let (up, down) = (transport.bytesSent, transport.bytesReceived)
         await again.coordinator.start()
         benchmark.startMeasurement()
         await SyncBench.syncUntilConnected(again)
         benchmark.stopMeasurement()
+        benchmark.measurement(bytesUp, transport.bytesSent - up)
+        benchmark.measurement(bytesDown, transport.bytesReceived - down)
         await again.coordinator.stop()
     }
 }

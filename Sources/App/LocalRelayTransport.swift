@@ -10,8 +10,14 @@ public final class LocalRelayTransport: RelayTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var relays: [RelayURL: NostrRelay] = [:]
     private var refusals: [RelayURL: TransportError] = [:]
+    private let traffic = LocalRelayTraffic()
 
     public init() {}
+
+    /// Bytes of JSON text sent to the relays, over every session so far.
+    public var bytesSent: Int { traffic.sent }
+    /// Bytes of JSON text received from the relays, over every session so far.
+    public var bytesReceived: Int { traffic.received }
 
     /// Makes `relay` reachable at `url`.
     public func register(_ relay: NostrRelay, at url: RelayURL) {
@@ -30,7 +36,7 @@ public final class LocalRelayTransport: RelayTransport, @unchecked Sendable {
         let (relay, refusal) = lock.withLock { (relays[url], refusals[url]) }
         if let refusal { throw refusal }
         guard let relay else { throw .connectionRefused("no local relay at \(url)") }
-        return LocalRelaySession(url: url, connection: LocalRelayConnection(relay: relay))
+        return LocalRelaySession(url: url, connection: LocalRelayConnection(relay: relay), traffic: traffic)
     }
 }
 
@@ -44,15 +50,18 @@ public final class LocalRelaySession: RelaySession, @unchecked Sendable {
     private var closed = false
     private var closedByUs = false
     private var pump: Task<Void, Never>?
+    private let traffic: LocalRelayTraffic
 
-    init(url: RelayURL, connection: LocalRelayConnection) {
+    init(url: RelayURL, connection: LocalRelayConnection, traffic: LocalRelayTraffic) {
         self.url = url
         self.connection = connection
+        self.traffic = traffic
         let (stream, continuation) = RelayMessageStream.makeStream()
         self.messages = stream
         self.continuation = continuation
         pump = Task { [weak self] in
             for await text in connection.fromRelay {
+                traffic.add(received: text.utf8.count)
                 if let message = try? RelayMessage.decode(text) { await continuation.send(message, bytes: text.utf8.count) }
             }
             self?.markClosed()
@@ -64,7 +73,9 @@ public final class LocalRelaySession: RelaySession, @unchecked Sendable {
 
     public func send(_ message: ClientMessage) async throws(TransportError) {
         guard !lock.withLock({ closed }) else { throw .notConnected }
-        connection.send(message.jsonText)
+        let text = message.jsonText
+        traffic.add(sent: text.utf8.count)
+        connection.send(text)
     }
 
     public func close() async {
@@ -81,5 +92,22 @@ public final class LocalRelaySession: RelaySession, @unchecked Sendable {
 
     public func closeReason() async -> TransportError? {
         lock.withLock { closedByUs ? nil : .closedByPeer(code: nil, reason: nil) }
+    }
+}
+
+/// Byte counters shared by a transport's sessions (benchmarks report traffic each way).
+final class LocalRelayTraffic: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sentBytes = 0
+    private var receivedBytes = 0
+
+    var sent: Int { lock.withLock { sentBytes } }
+    var received: Int { lock.withLock { receivedBytes } }
+
+    func add(sent: Int = 0, received: Int = 0) {
+        lock.withLock {
+            sentBytes += sent
+            receivedBytes += received
+        }
     }
 }

@@ -10,8 +10,9 @@ import Foundation
 /// The keyword set (all case-insensitive): `rate` and `limit` (with `rate` starting a word:
 /// the reference's plain substring test also fires on "gene**rate**", "accu**rate**",
 /// "mode**rate**"), `too many`, `slow down`, `throttl`. Texts about result-size caps
-/// (`too many query results`, as strfry sends for over-large negentropy/REQ queries) are not
-/// rate limits: waiting does not help, splitting the query does.
+/// (`too many query results`, as strfry sends for over-large negentropy/REQ queries) and
+/// subscription caps (`too many open subscriptions`) are not rate limits: waiting does not
+/// help, splitting the query or consolidating subscriptions does.
 public enum RateLimitClassifier {
     /// The NIP-01 machine-readable prefix for rate limiting, without the colon.
     public static let prefix = "rate-limited"
@@ -59,6 +60,11 @@ public enum RateLimitClassifier {
     /// The keyword test on lower-cased text.
     static func containsRateLimitKeywords(_ text: String) -> Bool {
         if text.contains("too many query results") || text.contains("too many results") {
+            return false
+        }
+        // A subscription cap ("too many open subscriptions") is not a rate limit either:
+        // waiting does not free a slot, fewer subscriptions (consolidation) does.
+        if text.contains("subscription") {
             return false
         }
         return (containsWordStarting("rate", in: text) && text.contains("limit"))

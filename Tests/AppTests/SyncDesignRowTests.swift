@@ -91,6 +91,30 @@ import Transport
         #expect(await s.settle { s.has(late) })
     }
 
+    /// A relay whose subscription cap (4) is far below the consolidation threshold: its
+    /// `too many open subscriptions` refusals consolidate the live set at once, historic
+    /// requests refused for the cap are retried, and everything arrives.
+    @Test func subscriptionCapRefusalConsolidatesAndHistoricSyncCompletes() async throws {
+        let s = try SyncScenario(bootstrap: [Self.peer])
+        try s.addPeer(Self.peer, limits: RelayLimits(maxSubscriptions: 4))
+        var expected: [NostrEvent] = []
+        for i in 0..<12 {
+            let repo = s.announcement("r\(i)", relays: [Self.peer], at: s.now - 9_000 + Int64(i))
+            let issue = s.issue(for: repo, i)
+            expected += [repo, issue, s.comment(on: issue, i), s.status(on: issue)]
+        }
+        s.publish(expected, on: Self.peer)
+        await s.start()
+        #expect(await s.run(upTo: 300) { await s.status(Self.peer) == .connected })
+        #expect(await s.coordinator.liveSubscriptionCount(Self.peer) <= 4)
+        let missing = expected.filter { !s.has($0) }
+        #expect(missing.isEmpty, "\(missing.count) of \(expected.count) events missing")
+        // The consolidated live set still delivers a new reply to a synced thread.
+        let late = s.comment(on: expected[1], 99, at: s.now)
+        s.publish([late], on: Self.peer)
+        #expect(await s.settle { s.has(late) })
+    }
+
     @Test func w7w9PaginationCountsEveryDeliveredEventEvenRejectedOnes() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer], disableNegentropy: true, pageLimit: 50)
         try s.addPeer(Self.peer)

@@ -92,6 +92,18 @@ import Transport
         #expect(await tracker.consecutiveFailures(of: Self.peer.description) >= 1)
     }
 
+    @Test func reconnectReusesTheRelaysConnectionActor() async throws {
+        let (s, _) = try await syncedScenario()
+        #expect(await s.run { await s.status(Self.peer) == .connected })
+        let first = try #require(await s.coordinator.connection(for: Self.peer))
+        #expect(await first.successfulConnections == 1)
+        #expect(await s.dropConnection(Self.peer))
+        #expect(await s.run(upTo: 120) { await s.status(Self.peer) == .connected })
+        let second = try #require(await s.coordinator.connection(for: Self.peer))
+        #expect(first === second)
+        #expect(await second.successfulConnections == 2)
+    }
+
     @Test func t8t9RelayNoLongerTargetedIsDroppedAndRemoved() async throws {
         let other = RelayURL("ws://other.test")!
         let s = try SyncScenario(bootstrap: [Self.peer])

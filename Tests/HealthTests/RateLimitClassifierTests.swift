@@ -72,6 +72,9 @@ struct RateLimitClassifierTests {
         "mute: no one was listening to your reply",
         "blocked: too many query results",
         "closed: subscription expired",
+        // A subscription cap: consolidating subscriptions helps, waiting does not.
+        "blocked: too many open subscriptions (max 50)",
+        "error: too many subscriptions",
     ])
     func closedReasonsThatAreNotRateLimits(reason: String) {
         #expect(RateLimitClassifier.isRateLimit(closedReason: reason) == false)

@@ -234,7 +234,8 @@ import TransportTestKit
             await peer.neverAnswer()  // reads nothing: pings go unanswered, REQs too
         }) { server in
             let session = try await loopbackTransport(pingInterval: 0.2).connect(to: server.url)
-            try await session.send(.req(subscriptionID: "x", filters: [Filter(kinds: [1])]))
+            // On a loaded machine the keepalive may already have given up: sending is optional.
+            try? await session.send(.req(subscriptionID: "x", filters: [Filter(kinds: [1])]))
             #expect(try await session.collectUntilEnd(deadline: 30).isEmpty)
             let reason = await session.closeReason()
             #expect(reason == .timeout)

@@ -68,6 +68,11 @@ struct HistoricSyncContext: Sendable {
                     await coordinator.waitForRateLimitEnd(relay)
                     return await collect(filter, attempt: attempt + 1)
                 }
+                if SyncCoordinator.isSubscriptionCapRefusal(reason), attempt < 5 {
+                    router.unregister(id)
+                    await coordinator.relieveSubscriptionPressure(relay)
+                    return await collect(filter, attempt: attempt + 1)
+                }
                 return .failed("subscription closed by relay: \(reason)")
             case .message:
                 continue

@@ -6,6 +6,9 @@ import Transport
 struct RelaySyncState {
     var status: RelayConnectionStatus = .disconnected
     var isBootstrap: Bool
+    /// The relay's connection actor: one per relay URL for as long as the relay is
+    /// tracked, reused by every reconnect.
+    let connection: RemoteRelayConnection
     /// Increments on every new connection, so late messages from an old one are ignored.
     var generation = 0
     var session: (any RelaySession)?
@@ -17,8 +20,11 @@ struct RelaySyncState {
     /// When the relay last had no pending batch while syncing (completion check).
     var quietSince: Double?
     var nextDailyResync: Double?
-    /// Live subscriptions by id.
-    var liveSubscriptions: [String: Filter] = [:]
+    /// Live subscriptions by id (one filter each, or several once consolidated).
+    var liveSubscriptions: [String: [Filter]] = [:]
+    /// Whether the live set is consolidated: filters packed several per REQ and Layer 3
+    /// replaced by one relay-wide filter (until the next fresh start or reconnect).
+    var liveConsolidated = false
     /// Live filters the relay ended with CLOSED (e.g. `rate-limited:`); reopened when the
     /// relay's rate-limit cooldown ends, dropped on reconnect (which reopens everything).
     var refusedLiveFilters: [Filter] = []
@@ -26,7 +32,8 @@ struct RelaySyncState {
     var announcementsSynced = false
     var lastError: String?
 
-    init(isBootstrap: Bool) {
+    init(isBootstrap: Bool, connection: RemoteRelayConnection) {
         self.isBootstrap = isBootstrap
+        self.connection = connection
     }
 }

@@ -32,6 +32,8 @@ public struct SyncConfiguration: Sendable {
     public var requestTimeout: Double
     /// Live subscriptions per relay above which they are consolidated (70).
     public var consolidationThreshold: Int
+    /// Filters per REQ in a consolidated live set (10: within common `max_filters` limits).
+    public var consolidatedFiltersPerSubscription: Int
     /// Most relays tracked at once (untrusted announcements could list thousands).
     public var maxTrackedRelays: Int
     /// Client negentropy frame size limit (60,000: under strfry's 128 KiB frames).
@@ -41,7 +43,8 @@ public struct SyncConfiguration: Sendable {
                 maxBackoff: Double = 3600, disableNegentropy: Bool = false, quickReconnectWindow: Double = 900,
                 catchUpMargin: Double = 900, settleDelay: Double = 6, dailyResyncRange: ClosedRange<Double> = 82_800...90_000,
                 idFetchChunk: Int = 300, idFetchRetries: Int = 2, pageLimit: Int = 500, requestTimeout: Double = 60,
-                consolidationThreshold: Int = 70, maxTrackedRelays: Int = 1_000, negentropyFrameSizeLimit: Int = 60_000) {
+                consolidationThreshold: Int = 70, consolidatedFiltersPerSubscription: Int = 10, maxTrackedRelays: Int = 1_000,
+                negentropyFrameSizeLimit: Int = 60_000) {
         self.bootstrapRelays = bootstrapRelays
         self.ownURLs = ownURLs
         self.batchWindow = batchWindow
@@ -57,6 +60,7 @@ public struct SyncConfiguration: Sendable {
         self.pageLimit = pageLimit
         self.requestTimeout = requestTimeout
         self.consolidationThreshold = consolidationThreshold
+        self.consolidatedFiltersPerSubscription = consolidatedFiltersPerSubscription
         self.maxTrackedRelays = maxTrackedRelays
         self.negentropyFrameSizeLimit = negentropyFrameSizeLimit
     }

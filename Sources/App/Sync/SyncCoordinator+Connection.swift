@@ -10,13 +10,16 @@ extension SyncCoordinator {
     // MARK: - Task bookkeeping
 
     /// Starts a background task the coordinator can wait for and cancel.
-    func spawn(_ body: @escaping @Sendable () async -> Void) {
+    @discardableResult
+    func spawn(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {
         taskCounter += 1
         let id = taskCounter
-        tasks[id] = Task { [weak self] in
+        let task = Task { [weak self] in
             await body()
             await self?.taskFinished(id)
         }
+        tasks[id] = task
+        return task
     }
 
     func taskFinished(_ id: Int) {
@@ -48,10 +51,10 @@ extension SyncCoordinator {
         relays[url] = state
         setStatus(url, .connecting)
         await health.recordAttempt(url.description)
-        let transport = self.transport
+        let connection = state.connection
         spawn { [weak self] in
             do throws(TransportError) {
-                let session = try await transport.connect(to: url)
+                let session = try await connection.connect()
                 await self?.connected(url, session: session, generation: generation)
             } catch {
                 await self?.connectFailed(url, error: error, generation: generation)
@@ -85,6 +88,7 @@ extension SyncCoordinator {
         state.disconnectedAt = nil
         state.lastError = nil
         state.liveSubscriptions = [:]
+        state.liveConsolidated = false
         state.refusedLiveFilters = []
         state.quietSince = nil
         state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
@@ -204,6 +208,7 @@ extension SyncCoordinator {
         state.session = nil
         state.disconnectedAt = now
         state.liveSubscriptions = [:]
+        state.liveConsolidated = false
         state.refusedLiveFilters = []
         state.quietSince = nil
         if let reason { state.lastError = reason.description }
@@ -250,39 +255,62 @@ extension SyncCoordinator {
 
     // MARK: - Live subscriptions
 
-    /// Opens live (`limit: 0`) subscriptions for `filters`; above the consolidation
-    /// threshold replaces the relay's whole set instead (new set first, then close the old: W5).
-    func openLiveSubscriptions(_ url: RelayURL, filters: [Filter]) {
-        guard var state = relays[url], let session = state.session, !filters.isEmpty else { return }
-        var toOpen: [(String, Filter)] = []
+    /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming. While the
+    /// relay's set is small each filter is its own REQ (reference §5.6). When the count would
+    /// pass the consolidation threshold the whole set is replaced by a consolidated one
+    /// (new set first, then close the old: W5): Layer 1, state and Layer 2 filters packed
+    /// several per REQ, and every Layer 3 filter replaced by one relay-wide filter on the
+    /// reply kinds, so the count stays small however many root events are synced. A relay
+    /// that refused a live REQ for its subscription cap is consolidated at once, closing the
+    /// old set first (it has no room for both).
+    @discardableResult
+    func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], forceConsolidation: Bool = false) -> Task<Void, Never>? {
+        guard var state = relays[url], let session = state.session else { return nil }
+        let perREQ = configuration.consolidatedFiltersPerSubscription
+        var seen = Set(state.liveSubscriptions.values.joined())
+        var fresh: [Filter] = []
+        for filter in filters where seen.insert(filter).inserted {
+            if state.liveConsolidated && SyncFilterBuilder.isLayer3(filter) { continue }
+            fresh.append(filter)
+        }
+        if fresh.isEmpty && !forceConsolidation { return nil }
+        let newSubscriptions = state.liveConsolidated ? (fresh.count + perREQ - 1) / perREQ : fresh.count
+        var toOpen: [(String, [Filter])] = []
         var toClose: [String] = []
-        if state.liveSubscriptions.count + filters.count > configuration.consolidationThreshold {
+        let closeFirst = forceConsolidation
+        if forceConsolidation || state.liveSubscriptions.count + newSubscriptions > configuration.consolidationThreshold {
             var needs = confirmed.needs(for: url)
             let pendingNeeds = pending.pendingNeeds(for: url)
             for (ref, level) in pendingNeeds.repos { needs.insert(ref, level: max(level, needs.repos[ref] ?? level)) }
-            needs.rootEvents.formUnion(pendingNeeds.rootEvents)
             var all = SyncFilterBuilder.layer1(since: nil, live: true)
-            all += SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: nil, live: true)
-            var seen = Set<Filter>()
-            for filter in all + filters where seen.insert(filter).inserted {
-                toOpen.append((nextSubscriptionID("live"), filter))
+            all += SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true)
+            all.append(SyncFilterBuilder.rootEventRepliesLive())
+            all += state.liveSubscriptions.values.joined().filter { !SyncFilterBuilder.isLayer3($0) }
+            all += fresh
+            var unique = Set<Filter>()
+            let set = all.filter { !SyncFilterBuilder.isLayer3($0) && unique.insert($0).inserted }
+            for group in SyncFilterBuilder.pack(set, perSubscription: perREQ) {
+                toOpen.append((nextSubscriptionID("live"), group))
             }
             toClose = Array(state.liveSubscriptions.keys)
             state.liveSubscriptions = [:]
-            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count)")
-        } else {
-            let existing = Set(state.liveSubscriptions.values)
-            for filter in filters where !existing.contains(filter) {
-                toOpen.append((nextSubscriptionID("live"), filter))
+            state.liveConsolidated = true
+            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count) (\(set.count) filters)")
+        } else if state.liveConsolidated {
+            for group in SyncFilterBuilder.pack(fresh, perSubscription: perREQ) {
+                toOpen.append((nextSubscriptionID("live"), group))
             }
+        } else {
+            for filter in fresh { toOpen.append((nextSubscriptionID("live"), [filter])) }
         }
-        for (id, filter) in toOpen { state.liveSubscriptions[id] = filter }
+        for (id, group) in toOpen { state.liveSubscriptions[id] = group }
         relays[url] = state
         let opening = toOpen
         let closing = toClose
-        spawn {
-            for (id, filter) in opening { try? await session.send(.req(subscriptionID: id, filters: [filter])) }
-            for id in closing { try? await session.send(.close(subscriptionID: id)) }
+        return spawn {
+            if closeFirst { for id in closing { try? await session.send(.close(subscriptionID: id)) } }
+            for (id, group) in opening { try? await session.send(.req(subscriptionID: id, filters: group)) }
+            if !closeFirst { for id in closing { try? await session.send(.close(subscriptionID: id)) } }
         }
     }
 
@@ -290,6 +318,7 @@ extension SyncCoordinator {
         guard var state = relays[url], let session = state.session else { return }
         let ids = Array(state.liveSubscriptions.keys)
         state.liveSubscriptions = [:]
+        state.liveConsolidated = false
         state.refusedLiveFilters = []
         relays[url] = state
         if ids.isEmpty { return }
@@ -297,15 +326,38 @@ extension SyncCoordinator {
     }
 
     /// The relay ended one of our live subscriptions with CLOSED (W19; e.g. a `rate-limited:`
-    /// refusal of the REQ itself). Forget it, so the same filter is not taken for open, and
-    /// keep the filter for `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown).
+    /// refusal of the REQ itself). Forget it, so its filters are not taken for open. A refusal
+    /// for the relay's subscription cap consolidates the live set at once; other refusals keep
+    /// the filters for `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown).
     /// CLOSEDs of historic requests are handled by their waiters.
     func liveSubscriptionClosed(_ url: RelayURL, id: String, reason: String, generation: Int) {
         guard var state = relays[url], state.generation == generation,
-              let filter = state.liveSubscriptions.removeValue(forKey: id) else { return }
-        state.refusedLiveFilters.append(filter)
-        relays[url] = state
+              let filters = state.liveSubscriptions.removeValue(forKey: id) else { return }
         logger.warning("relay \(url) closed live subscription \(id): \(reason)")
+        if Self.isSubscriptionCapRefusal(reason), !state.liveConsolidated {
+            relays[url] = state
+            openLiveSubscriptions(url, filters: filters, forceConsolidation: true)
+            return
+        }
+        state.refusedLiveFilters += filters
+        relays[url] = state
+    }
+
+    /// A historic request was refused for the relay's subscription cap: consolidate the
+    /// live set (closing the old one first) and return once the CLOSEs and the new REQs are
+    /// sent, so the caller's retry finds room.
+    func relieveSubscriptionPressure(_ url: RelayURL) async {
+        guard let state = relays[url], !state.liveConsolidated else { return }
+        await openLiveSubscriptions(url, filters: [], forceConsolidation: true)?.value
+    }
+
+    /// Whether a CLOSED reason says the relay has no room for another subscription
+    /// ("too many subscriptions", "max subscriptions reached", ...), not a rate limit.
+    static func isSubscriptionCapRefusal(_ reason: String) -> Bool {
+        let text = reason.lowercased()
+        if MachineReadablePrefix.of(reason) == .rateLimited { return false }
+        guard text.contains("subscription") else { return false }
+        return text.contains("too many") || text.contains("max") || text.contains("limit reached") || text.contains("exceeded")
     }
 
     /// Opens again the live subscriptions the relay closed (called when its rate-limit

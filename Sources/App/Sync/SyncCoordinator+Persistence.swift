@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import Nostr
+import Transport
 
 /// What survives a restart (W29): confirmed sync state and when each relay was last seen
 /// connected, so a restart within the quick-reconnect window catches up with `since`.
@@ -40,7 +41,7 @@ extension SyncCoordinator {
             confirmed = snapshot.confirmed
             for (key, seen) in snapshot.lastSeen {
                 guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
-                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url))
+                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url), connection: RemoteRelayConnection(url: url, transport: transport))
                 state.disconnectedAt = seen
                 state.negentropy = snapshot.negentropy[key] ?? .unknown
                 relays[url] = state

@@ -2,6 +2,7 @@ import Foundation
 import Health
 import Layers
 import Nostr
+import Transport
 import SyncMetrics
 
 extension SyncCoordinator {
@@ -25,7 +26,11 @@ extension SyncCoordinator {
             await applySelfSubscriberBatch(batch)
         }
 
-        checkCompletion(now: now)
+        // Work the diff still owes a syncing relay (an action dropped during a rate limit):
+        // started again here once the relay accepts work.
+        for url in checkCompletion(now: now).sorted() where !(await health.isRateLimited(url.description)) {
+            await recompute(only: [url])
+        }
 
         let targets = deriveRelayTargets(desired)
         for url in relays.keys.sorted() {
@@ -47,10 +52,27 @@ extension SyncCoordinator {
 
     /// T6: Syncing -> Connected / ConnectedHistoricSyncFailures once no batch is pending,
     /// checked twice a settle delay apart (batches the self-subscriber is about to create
-    /// for just-received events get their chance first).
-    func checkCompletion(now: Double) {
+    /// for just-received events get their chance first; events it has not consumed yet
+    /// count as pending work). Returns the syncing relays that are otherwise quiet but still owe work from the diff.
+    @discardableResult
+    func checkCompletion(now: Double) -> Set<RelayURL> {
+        var outstanding: Set<RelayURL>?
+        var owing: Set<RelayURL> = []
         for (url, var state) in relays where state.status == .syncing {
-            if pending.hasPending(for: url) || !accumulator.isEmpty {
+            // Events stored but not yet seen by the self-subscriber may still create batches.
+            let unseen = acceptedSeen < ingestor.store.publishedEventCount
+            var busy = pending.hasPending(for: url) || !accumulator.isEmpty || unseen
+            if !busy {
+                // Work not started yet (e.g. held back by a rate limit) is not completion.
+                if outstanding == nil {
+                    let statuses = relays.mapValues(\.status)
+                    outstanding = Set(computeActions(targets: deriveRelayTargets(desired), pending: pending, confirmed: confirmed,
+                                                     status: { statuses[$0] }).map(\.relay))
+                }
+                busy = outstanding!.contains(url)
+                if busy { owing.insert(url) }
+            }
+            if busy {
                 state.quietSince = nil
             } else if let quiet = state.quietSince {
                 if now - quiet >= configuration.settleDelay {
@@ -63,6 +85,7 @@ extension SyncCoordinator {
             }
             relays[url] = state
         }
+        return owing
     }
 
     /// The state every gauge is derived from, each tick (W20/W21).
@@ -98,6 +121,9 @@ extension SyncCoordinator {
 
     /// The desired index (tests, status).
     public func desiredIndex() -> RepoSyncIndex { desired }
+
+    /// The connection actor of a tracked relay (the same one across reconnects).
+    public func connection(for url: RelayURL) -> RemoteRelayConnection? { relays[url]?.connection }
 
     /// Confirmed needs of a relay.
     public func confirmedNeeds(_ url: RelayURL) -> RelaySyncNeeds { confirmed.needs(for: url) }

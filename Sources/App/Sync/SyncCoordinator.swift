@@ -151,7 +151,7 @@ public actor SyncCoordinator {
             logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked")
             return
         }
-        relays[url] = RelaySyncState(isBootstrap: bootstrap)
+        relays[url] = RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport))
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
         logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
