@@ -31,3 +31,50 @@ extension SyncFilterBuilder {
         return stride(from: 0, to: filters.count, by: size).map { Array(filters[$0..<min($0 + size, filters.count)]) }
     }
 }
+
+extension SyncFilterBuilder {
+    /// Values per filter when historic sync goes through NIP-77 (1,000, about 67 KB of ids:
+    /// under strfry's 128 KiB frames). A negentropy session costs a round trip whatever its
+    /// size and has no result-size paging to protect, so ten reference-sized chunks are
+    /// reconciled as one.
+    public static let negentropyChunkSize = 1_000
+
+    /// `filters` with runs of single-tag filters that differ only in their tag values merged,
+    /// up to `maxValues` values each (order of first appearance kept). Other filters pass
+    /// through unchanged.
+    public static func coalesced(_ filters: [Filter], maxValues: Int = negentropyChunkSize) -> [Filter] {
+        struct Key: Hashable {
+            let name: String
+            let kinds: [Int]?
+            let since: Int64?
+            let until: Int64?
+            let limit: Int?
+        }
+        var order: [Key] = []
+        var values: [Key: [String]] = [:]
+        var out: [(position: Int, filter: Filter)] = []
+        var firstPosition: [Key: Int] = [:]
+        for (position, filter) in filters.enumerated() {
+            guard filter.ids == nil, filter.authors == nil, filter.tags.count == 1, let (name, tagValues) = filter.tags.first else {
+                out.append((position, filter))
+                continue
+            }
+            let key = Key(name: name, kinds: filter.kinds, since: filter.since, until: filter.until, limit: filter.limit)
+            if values[key] == nil {
+                order.append(key)
+                firstPosition[key] = position
+            }
+            values[key, default: []] += tagValues
+        }
+        for key in order {
+            var seen = Set<String>()
+            let unique = values[key]!.filter { seen.insert($0).inserted }
+            let size = max(1, maxValues)
+            for start in stride(from: 0, to: unique.count, by: size) {
+                let chunk = Array(unique[start..<min(start + size, unique.count)])
+                out.append((firstPosition[key]!, Filter(kinds: key.kinds, tags: [key.name: chunk], since: key.since, until: key.until, limit: key.limit)))
+            }
+        }
+        return out.sorted { $0.position < $1.position }.map(\.filter)
+    }
+}

@@ -7,13 +7,9 @@ extension HistoricSyncContext {
     /// support it, falling back to REQ/EOSE pagination when it does not.
     func sync(_ filter: Filter, tryNegentropy: Bool) async -> HistoricOutcome {
         if tryNegentropy {
-            let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
-            let subscriptionID = await coordinator.nextSubscriptionID("neg")
-            let result = await NegentropyClientSession.runSplitting(
-                link: link, subscriptionID: subscriptionID, filter: filter, now: Int64(now),
-                frameSizeLimit: configuration.negentropyFrameSizeLimit,
-                storageFor: { try storage(for: $0) })
-            link.finish()
+            guard await negentropySlots.acquire() else { return .aborted }
+            let result = await reconcile(filter)
+            await negentropySlots.release()
             switch result {
             case .success(let diff):
                 await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
@@ -29,32 +25,73 @@ extension HistoricSyncContext {
         return await paginate(filter)
     }
 
-    /// Fetches ids in chunks (300), retrying what is still missing a bounded number of
-    /// times (W31). Any delivered event counts as received, whatever the policy did (W7).
+    /// One NIP-77 reconciliation of `filter` against the local store (bisecting windows the
+    /// relay refuses as too large).
+    func reconcile(_ filter: Filter) async -> Result<NegentropyClientResult, NegentropyClientFailure> {
+        let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
+        let subscriptionID = await coordinator.nextSubscriptionID("neg")
+        let result = await NegentropyClientSession.runSplitting(
+            link: link, subscriptionID: subscriptionID, filter: filter, now: Int64(now),
+            frameSizeLimit: configuration.negentropyFrameSizeLimit,
+            storageFor: { try storage(for: $0) })
+        link.finish()
+        return result
+    }
+
+    /// Fetches ids in chunks (300), up to `idFetchConcurrency` chunks in flight, retrying
+    /// what is still missing a bounded number of times (W31). Any delivered event counts as
+    /// received, whatever the policy did (W7).
     func fetch(ids: [String]) async -> HistoricOutcome {
-        var missingTotal = 0
-        var start = 0
-        while start < ids.count {
-            var chunk = Array(ids[start..<min(start + configuration.idFetchChunk, ids.count)])
-            start += configuration.idFetchChunk
-            var attempt = 0
-            while !chunk.isEmpty {
-                switch await collect(Filter(ids: chunk)) {
-                case .aborted: return .aborted
-                case .failed(let why): return .failed(why)
-                case .events(let events):
-                    let got = Set(events.map(\.id))
-                    chunk.removeAll { got.contains($0) }
-                    attempt += 1
-                    // Bounded retries (W31): after them the rest stays missing.
-                    if attempt > configuration.idFetchRetries {
-                        missingTotal += chunk.count
-                        chunk = []
-                    }
+        let size = configuration.idFetchChunk
+        let chunks = stride(from: 0, to: ids.count, by: size).map { Array(ids[$0..<min($0 + size, ids.count)]) }
+        return await withTaskGroup(of: ChunkOutcome.self) { group in
+            var next = 0
+            var missingTotal = 0
+            var failure: HistoricOutcome?
+            func startNext() {
+                guard next < chunks.count, failure == nil else { return }
+                let chunk = chunks[next]
+                next += 1
+                group.addTask { await fetchChunk(chunk) }
+            }
+            for _ in 0..<max(1, configuration.idFetchConcurrency) { startNext() }
+            for await outcome in group {
+                switch outcome {
+                case .missing(let n): missingTotal += n
+                case .aborted: failure = .aborted  // the connection is gone: dominates
+                case .failed(let why): if failure == nil { failure = .failed(why) }
                 }
+                startNext()
+            }
+            if let failure { return failure }
+            return missingTotal == 0 ? .complete : .failed("\(missingTotal) announced ids were never delivered")
+        }
+    }
+
+    /// What fetching one chunk of ids came to.
+    enum ChunkOutcome: Sendable {
+        case missing(Int)
+        case failed(String)
+        case aborted
+    }
+
+    /// One chunk of ids, retried for what is still missing up to `idFetchRetries` times.
+    func fetchChunk(_ ids: [String]) async -> ChunkOutcome {
+        var chunk = ids
+        var attempt = 0
+        while !chunk.isEmpty {
+            switch await collect(Filter(ids: chunk)) {
+            case .aborted: return .aborted
+            case .failed(let why): return .failed(why)
+            case .events(let events):
+                let got = Set(events.map(\.id))
+                chunk.removeAll { got.contains($0) }
+                attempt += 1
+                // Bounded retries (W31): after them the rest stays missing.
+                if attempt > configuration.idFetchRetries { return .missing(chunk.count) }
             }
         }
-        return missingTotal == 0 ? .complete : .failed("\(missingTotal) announced ids were never delivered")
+        return .missing(0)
     }
 
     /// REQ/EOSE with `until` pagination. Pages overlap on the oldest second (`until` is

@@ -17,6 +17,10 @@ struct HistoricSyncContext: Sendable {
     let configuration: SyncConfiguration
     let coordinator: SyncCoordinator
     let subscriptionPrefix: String
+    /// The relay's NIP-77 session slots.
+    let negentropySlots: AsyncSlots
+    /// The relay's historic REQ slots (id fetches and pages).
+    let requestSlots: AsyncSlots
 
     var now: Double { clock.now() }
 
@@ -47,12 +51,33 @@ struct HistoricSyncContext: Sendable {
 
     /// Sends one REQ (bookkeeping registered first: W7/W35), collects every delivered event
     /// whatever the policy did with it (W9), and closes the subscription at EOSE. A
-    /// rate-limited refusal waits for the cooldown and retries (W6, W19).
+    /// rate-limited refusal waits for the cooldown and retries (W6, W19); a refusal for the
+    /// relay's subscription cap consolidates the live set and retries. At most
+    /// `historicRequestsPerRelay` such requests are open on the relay at once.
     func collect(_ filter: Filter, attempt: Int = 0) async -> Collected {
+        guard await requestSlots.acquire() else { return .aborted }
+        let (result, retry) = await request(filter, attempt: attempt)
+        await requestSlots.release()
+        switch retry {
+        case nil:
+            return result
+        case .afterRateLimit?:
+            await coordinator.waitForRateLimitEnd(relay)
+        case .afterConsolidation?:
+            await coordinator.relieveSubscriptionPressure(relay)
+        }
+        return await collect(filter, attempt: attempt + 1)
+    }
+
+    /// Why a refused request is worth another attempt.
+    enum Retry { case afterRateLimit, afterConsolidation }
+
+    /// One REQ until EOSE, CLOSED, timeout or disconnect.
+    private func request(_ filter: Filter, attempt: Int) async -> (Collected, Retry?) {
         let id = await coordinator.nextSubscriptionID(subscriptionPrefix)
         let deliveries = router.register(id, now: now, timeout: configuration.requestTimeout)
         defer { router.unregister(id) }
-        do { try await session.send(.req(subscriptionID: id, filters: [filter])) } catch { return .aborted }
+        do { try await session.send(.req(subscriptionID: id, filters: [filter])) } catch { return (.aborted, nil) }
         var events: [NostrEvent] = []
         for await delivery in deliveries {
             switch delivery {
@@ -60,29 +85,26 @@ struct HistoricSyncContext: Sendable {
                 events.append(event)
             case .message(.eose):
                 try? await session.send(.close(subscriptionID: id))
-                return .events(events)
+                return (.events(events), nil)
             case .message(.closed(_, let reason)):
                 // W19: a CLOSED ends the subscription; rate limits wait and retry.
+                let failed = Collected.failed("subscription closed by relay: \(reason)")
                 if MachineReadablePrefix.of(reason) == .rateLimited || reason.lowercased().contains("rate"), attempt < 5 {
-                    router.unregister(id)
-                    await coordinator.waitForRateLimitEnd(relay)
-                    return await collect(filter, attempt: attempt + 1)
+                    return (failed, .afterRateLimit)
                 }
                 if SyncCoordinator.isSubscriptionCapRefusal(reason), attempt < 5 {
-                    router.unregister(id)
-                    await coordinator.relieveSubscriptionPressure(relay)
-                    return await collect(filter, attempt: attempt + 1)
+                    return (failed, .afterConsolidation)
                 }
-                return .failed("subscription closed by relay: \(reason)")
+                return (failed, nil)
             case .message:
                 continue
             case .timeout:
                 try? await session.send(.close(subscriptionID: id))
-                return .failed("no EOSE within \(Int(configuration.requestTimeout)) s")
+                return (.failed("no EOSE within \(Int(configuration.requestTimeout)) s"), nil)
             case .disconnected:
-                return .aborted
+                return (.aborted, nil)
             }
         }
-        return .aborted
+        return (.aborted, nil)
     }
 }

@@ -9,6 +9,10 @@ struct RelaySyncState {
     /// The relay's connection actor: one per relay URL for as long as the relay is
     /// tracked, reused by every reconnect.
     let connection: RemoteRelayConnection
+    /// Bounds the NIP-77 sessions run against this relay at once.
+    let negentropySlots: AsyncSlots
+    /// Bounds the historic REQs (id fetches, pages) open on this relay at once.
+    let requestSlots: AsyncSlots
     /// Increments on every new connection, so late messages from an old one are ignored.
     var generation = 0
     var session: (any RelaySession)?
@@ -32,8 +36,10 @@ struct RelaySyncState {
     var announcementsSynced = false
     var lastError: String?
 
-    init(isBootstrap: Bool, connection: RemoteRelayConnection) {
+    init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int) {
         self.isBootstrap = isBootstrap
         self.connection = connection
+        negentropySlots = AsyncSlots(capacity: negentropySessions)
+        requestSlots = AsyncSlots(capacity: historicRequests)
     }
 }

@@ -38,13 +38,21 @@ public struct SyncConfiguration: Sendable {
     public var maxTrackedRelays: Int
     /// Client negentropy frame size limit (60,000: under strfry's 128 KiB frames).
     public var negentropyFrameSizeLimit: Int
+    /// NIP-77 sessions run at once against one relay (4: under common per-connection limits).
+    public var negentropySessionsPerRelay: Int
+    /// Historic REQs (id fetches, pages) open at once on one relay (8).
+    public var historicRequestsPerRelay: Int
+    /// Id-fetch REQs one historic batch keeps in flight (4), so the relay serves the next
+    /// chunk while this node stores the last.
+    public var idFetchConcurrency: Int
 
     public init(bootstrapRelays: [RelayURL] = [], ownURLs: Set<RelayURL> = [], batchWindow: Double = 5, baseBackoff: Double = 5,
                 maxBackoff: Double = 3600, disableNegentropy: Bool = false, quickReconnectWindow: Double = 900,
                 catchUpMargin: Double = 900, settleDelay: Double = 6, dailyResyncRange: ClosedRange<Double> = 82_800...90_000,
                 idFetchChunk: Int = 300, idFetchRetries: Int = 2, pageLimit: Int = 500, requestTimeout: Double = 60,
                 consolidationThreshold: Int = 70, consolidatedFiltersPerSubscription: Int = 10, maxTrackedRelays: Int = 1_000,
-                negentropyFrameSizeLimit: Int = 60_000) {
+                negentropyFrameSizeLimit: Int = 60_000, negentropySessionsPerRelay: Int = 4,
+                historicRequestsPerRelay: Int = 8, idFetchConcurrency: Int = 4) {
         self.bootstrapRelays = bootstrapRelays
         self.ownURLs = ownURLs
         self.batchWindow = batchWindow
@@ -63,5 +71,8 @@ public struct SyncConfiguration: Sendable {
         self.consolidatedFiltersPerSubscription = consolidatedFiltersPerSubscription
         self.maxTrackedRelays = maxTrackedRelays
         self.negentropyFrameSizeLimit = negentropyFrameSizeLimit
+        self.negentropySessionsPerRelay = negentropySessionsPerRelay
+        self.historicRequestsPerRelay = historicRequestsPerRelay
+        self.idFetchConcurrency = idFetchConcurrency
     }
 }

@@ -25,12 +25,16 @@ extension SyncCoordinator {
         let context = HistoricSyncContext(
             relay: url, generation: state.generation, session: session, router: router, store: ingestor.store,
             rejected: ingestor.rejected, clock: clock, configuration: configuration, coordinator: self,
-            subscriptionPrefix: "hist")
+            subscriptionPrefix: "hist", negentropySlots: state.negentropySlots,
+            requestSlots: state.requestSlots)
         let useNegentropy = !configuration.disableNegentropy && state.negentropy != .unsupported
+        // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
+        // reference's 100 per filter.
+        let historicFilters = useNegentropy ? SyncFilterBuilder.coalesced(filters) : filters
         spawn { [weak self] in
             var outcome = HistoricOutcome.complete
             var tryNegentropy = useNegentropy
-            for filter in filters {
+            for filter in historicFilters {
                 let result = await context.sync(filter, tryNegentropy: tryNegentropy)
                 if case .aborted = result { outcome = .aborted; break }
                 if case .failed = result, outcome == .complete { outcome = result }
@@ -68,6 +72,6 @@ extension SyncCoordinator {
         if batch.failed { state.historicFailures = true }
         if batch.isGeneric { state.announcementsSynced = true }
         relays[url] = state
-        persistState()
+        stateDirty = true
     }
 }

@@ -121,7 +121,7 @@ extension SyncCoordinator {
         await closeLiveSubscriptions(url)
         startBatch(relay: url, needs: RelaySyncNeeds(), since: nil, isGeneric: true)
         await recompute(only: [url])
-        persistState()
+        stateDirty = true
     }
 
     /// Quick reconnect (W1-W3): catch up every layer (L1, state, L2, L3) of what was
@@ -226,7 +226,7 @@ extension SyncCoordinator {
         } else {
             await health.recordDisconnect(url.description)
         }
-        persistState()
+        stateDirty = true
         logger.warning("relay \(url) disconnected\(reason.map { ": \($0)" } ?? "")")
     }
 
@@ -249,7 +249,7 @@ extension SyncCoordinator {
         emit(.relayRemoved(url))
         let health = self.health
         spawn { await health.remove(url.description) }
-        persistState()
+        stateDirty = true
         logger.info("stopped tracking relay \(url)")
     }
 

@@ -19,6 +19,8 @@ extension SyncCoordinator {
 
     func persistState() {
         let now = self.now
+        stateDirty = false
+        lastPersistedAt = now
         var lastSeen: [String: Double] = [:]
         var support: [String: NegentropySupport] = [:]
         for (url, state) in relays {
@@ -41,7 +43,9 @@ extension SyncCoordinator {
             confirmed = snapshot.confirmed
             for (key, seen) in snapshot.lastSeen {
                 guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
-                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url), connection: RemoteRelayConnection(url: url, transport: transport))
+                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url), connection: RemoteRelayConnection(url: url, transport: transport),
+                                     negentropySessions: configuration.negentropySessionsPerRelay,
+                                     historicRequests: configuration.historicRequestsPerRelay)
                 state.disconnectedAt = seen
                 state.negentropy = snapshot.negentropy[key] ?? .unknown
                 relays[url] = state

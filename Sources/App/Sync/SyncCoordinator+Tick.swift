@@ -32,7 +32,7 @@ extension SyncCoordinator {
             await recompute(only: [url])
         }
 
-        let targets = deriveRelayTargets(desired)
+        let targets = relayTargets()
         for url in relays.keys.sorted() {
             guard let state = relays[url] else { continue }
             let wanted = state.isBootstrap || !(targets[url]?.isEmpty ?? true)
@@ -46,6 +46,14 @@ extension SyncCoordinator {
             }
         }
 
+        // Confirmed state is written at most every 5 s while it changes (a restart loses at
+        // most that much confirmation, which only means re-checking it), and every minute
+        // regardless, so the persisted last-seen times stay current.
+        if let last = lastPersistedAt {
+            if (stateDirty && now - last >= 5) || now - last >= 60 { persistState() }
+        } else {
+            persistState()
+        }
         if Int(now) % 60 == 0 { ingestor.rejected.cleanup(now: now) }
         emit(.snapshot(await metricsSnapshot()))
     }
@@ -66,7 +74,7 @@ extension SyncCoordinator {
                 // Work not started yet (e.g. held back by a rate limit) is not completion.
                 if outstanding == nil {
                     let statuses = relays.mapValues(\.status)
-                    outstanding = Set(computeActions(targets: deriveRelayTargets(desired), pending: pending, confirmed: confirmed,
+                    outstanding = Set(computeActions(targets: relayTargets(), pending: pending, confirmed: confirmed,
                                                      status: { statuses[$0] }).map(\.relay))
                 }
                 busy = outstanding!.contains(url)
@@ -86,6 +94,15 @@ extension SyncCoordinator {
             relays[url] = state
         }
         return owing
+    }
+
+    /// `deriveRelayTargets(desired)`, cached until `desired` changes (it walks every repo and
+    /// root event, and the engine asks on every tick).
+    func relayTargets() -> [RelayURL: RelaySyncNeeds] {
+        if let cached = cachedTargets, cached.revision == desiredRevision { return cached.targets }
+        let targets = deriveRelayTargets(desired)
+        cachedTargets = (desiredRevision, targets)
+        return targets
     }
 
     /// The state every gauge is derived from, each tick (W20/W21).

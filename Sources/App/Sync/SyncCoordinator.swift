@@ -27,7 +27,15 @@ public actor SyncCoordinator {
     let emit: @Sendable (NodeEvent) -> Void
     var random: SplitMix64
 
-    var desired = RepoSyncIndex()
+    var desired = RepoSyncIndex() {
+        didSet { desiredRevision += 1 }
+    }
+    /// Bumped on every change of `desired`; `relayTargets()` recomputes only then.
+    var desiredRevision = 0
+    var cachedTargets: (revision: Int, targets: [RelayURL: RelaySyncNeeds])?
+    /// Confirmed state changed since it was last persisted (written from `tick`).
+    var stateDirty = false
+    var lastPersistedAt: Double?
     var pending = PendingSyncIndex()
     var confirmed = ConfirmedSyncIndex()
     var relays: [RelayURL: RelaySyncState] = [:]
@@ -151,7 +159,9 @@ public actor SyncCoordinator {
             logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked")
             return
         }
-        relays[url] = RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport))
+        relays[url] = RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
+                                     negentropySessions: configuration.negentropySessionsPerRelay,
+                                     historicRequests: configuration.historicRequestsPerRelay)
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
         logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
@@ -188,7 +198,7 @@ public actor SyncCoordinator {
 
     /// The three-way diff for every targeted relay (or only `only`), executed.
     func recompute(only: Set<RelayURL>? = nil) async {
-        let targets = deriveRelayTargets(desired)
+        let targets = relayTargets()
         for url in targets.keys.sorted() where only == nil || only!.contains(url) {
             if relays[url] == nil { await register(url, bootstrap: false) }
         }

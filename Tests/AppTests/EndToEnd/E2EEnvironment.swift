@@ -62,25 +62,31 @@ enum E2EEnvironment {
         return url
     }
 
-    /// A loopback port nothing listens on right now: bind port 0, read it back, close.
+    /// A loopback port nothing listens on right now. Picked at random below Linux's
+    /// ephemeral range (32768-60999), where the kernel's own port-0 choices for every other
+    /// socket in the test run never land: a port chosen here and used a few seconds later
+    /// (a node whose URL must be announced before it starts) is not taken meanwhile.
     static func freePort() throws -> Int {
+        for _ in 0..<200 {
+            let port = Int.random(in: 10_000..<32_000)
+            if try canBind(port) { return port }
+        }
+        throw E2EError.setup("no free loopback port found in 10000-31999")
+    }
+
+    /// Whether `port` on 127.0.0.1 can be bound right now.
+    static func canBind(_ port: Int) throws -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw E2EError.setup("socket() failed: errno \(errno)") }
         defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
+        addr.sin_port = in_port_t(UInt16(port).bigEndian)
         addr.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard bound == 0 else { throw E2EError.setup("bind() failed: errno \(errno)") }
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw E2EError.setup("getsockname() failed: errno \(errno)") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return bound == 0
     }
 
     /// A fresh scratch directory for one scenario.
