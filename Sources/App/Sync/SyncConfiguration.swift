@@ -45,6 +45,9 @@ public struct SyncConfiguration: Sendable {
     /// Id-fetch REQs one historic batch keeps in flight (4), so the relay serves the next
     /// chunk while this node stores the last.
     public var idFetchConcurrency: Int
+    /// Filters of one historic batch synced side by side (1: overlapping Layer 3 filters,
+    /// `#e` and `#E` of the same roots, would otherwise fetch the same replies twice).
+    public var batchFilterConcurrency: Int
 
     public init(bootstrapRelays: [RelayURL] = [], ownURLs: Set<RelayURL> = [], batchWindow: Double = 5, baseBackoff: Double = 5,
                 maxBackoff: Double = 3600, disableNegentropy: Bool = false, quickReconnectWindow: Double = 900,
@@ -52,7 +55,8 @@ public struct SyncConfiguration: Sendable {
                 idFetchChunk: Int = 300, idFetchRetries: Int = 2, pageLimit: Int = 500, requestTimeout: Double = 60,
                 consolidationThreshold: Int = 70, consolidatedFiltersPerSubscription: Int = 10, maxTrackedRelays: Int = 1_000,
                 negentropyFrameSizeLimit: Int = 60_000, negentropySessionsPerRelay: Int = 4,
-                historicRequestsPerRelay: Int = 8, idFetchConcurrency: Int = 4) {
+                historicRequestsPerRelay: Int = 8, idFetchConcurrency: Int = 4,
+                batchFilterConcurrency: Int = 1) {
         self.bootstrapRelays = bootstrapRelays
         self.ownURLs = ownURLs
         self.batchWindow = batchWindow
@@ -74,5 +78,6 @@ public struct SyncConfiguration: Sendable {
         self.negentropySessionsPerRelay = negentropySessionsPerRelay
         self.historicRequestsPerRelay = historicRequestsPerRelay
         self.idFetchConcurrency = idFetchConcurrency
+        self.batchFilterConcurrency = batchFilterConcurrency
     }
 }

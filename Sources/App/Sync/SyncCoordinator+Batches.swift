@@ -31,16 +31,35 @@ extension SyncCoordinator {
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
         // reference's 100 per filter.
         let historicFilters = useNegentropy ? SyncFilterBuilder.coalesced(filters) : filters
+        let width = max(1, configuration.batchFilterConcurrency)
         spawn { [weak self] in
-            var outcome = HistoricOutcome.complete
-            var tryNegentropy = useNegentropy
-            for filter in historicFilters {
-                let result = await context.sync(filter, tryNegentropy: tryNegentropy)
-                if case .aborted = result { outcome = .aborted; break }
-                if case .failed = result, outcome == .complete { outcome = result }
-                if tryNegentropy, let self { tryNegentropy = await self.negentropyAllowed(url) }
+            let owner = self
+            // The batch's filters run side by side (the relay's session and REQ slots bound
+            // the real concurrency); NIP-77 is tried while the relay is not known to refuse it.
+            let outcome = await withTaskGroup(of: HistoricOutcome.self) { group -> HistoricOutcome in
+                var next = 0
+                var outcome = HistoricOutcome.complete
+                func startNext() {
+                    guard next < historicFilters.count else { return }
+                    let filter = historicFilters[next]
+                    next += 1
+                    group.addTask {
+                        let tryNegentropy = useNegentropy ? (await owner?.negentropyAllowed(url) ?? false) : false
+                        return await context.sync(filter, tryNegentropy: tryNegentropy)
+                    }
+                }
+                for _ in 0..<width { startNext() }
+                while let result = await group.next() {
+                    if case .aborted = result {
+                        group.cancelAll()
+                        return .aborted
+                    }
+                    if case .failed = result, outcome == .complete { outcome = result }
+                    startNext()
+                }
+                return outcome
             }
-            await self?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
+            await owner?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
         }
     }
 
