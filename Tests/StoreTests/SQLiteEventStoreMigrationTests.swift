@@ -28,3 +28,22 @@ struct SQLiteEventStoreMigrationTests {
         #expect(try store.query([Filter(tags: ["a": [repoCoordinate(Keys.owner, "repo")]])], maxLimit: 10) == [later, issue])
     }
 }
+
+@Suite("SQLiteEventStore: connection settings")
+struct SQLiteEventStoreSettingsTests {
+    @Test("on disk: WAL, NORMAL sync, checkpoint every 64 MiB of WAL, 64 MiB page cache")
+    func fileStoreSettings() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-settings-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteEventStore(path: dir.appendingPathComponent("events.sqlite").path)
+        let settings = try store.writer.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode"), try Int.fetchOne(db, sql: "PRAGMA synchronous"),
+             try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint"), try Int.fetchOne(db, sql: "PRAGMA cache_size"))
+        }
+        #expect(settings.0 == "wal")
+        #expect(settings.1 == 1)  // NORMAL
+        #expect(settings.2 == 16_384)
+        #expect(settings.3 == -65_536)
+    }
+}
