@@ -39,9 +39,11 @@ extension SyncFilterBuilder {
     /// reconciled as one.
     public static let negentropyChunkSize = 1_000
 
-    /// `filters` with runs of single-tag filters that differ only in their tag values merged,
-    /// up to `maxValues` values each (order of first appearance kept). Other filters pass
-    /// through unchanged.
+    /// `filters` with single-tag filters that differ only in their tag values merged, up to
+    /// `maxValues` values each. Other filters come first, unchanged; then the merged filters
+    /// grouped by tag name in order of first appearance (all `#e` before all `#E`), so when a
+    /// batch reconciles a few filters at a time, overlapping ones (`#e` and `#E` of the same
+    /// roots) do not run together and the later one finds the earlier one's events stored.
     public static func coalesced(_ filters: [Filter], maxValues: Int = negentropyChunkSize) -> [Filter] {
         struct Key: Hashable {
             let name: String
@@ -53,17 +55,13 @@ extension SyncFilterBuilder {
         var order: [Key] = []
         var values: [Key: [String]] = [:]
         var out: [(position: Int, filter: Filter)] = []
-        var firstPosition: [Key: Int] = [:]
         for (position, filter) in filters.enumerated() {
             guard filter.ids == nil, filter.authors == nil, filter.tags.count == 1, let (name, tagValues) = filter.tags.first else {
                 out.append((position, filter))
                 continue
             }
             let key = Key(name: name, kinds: filter.kinds, since: filter.since, until: filter.until, limit: filter.limit)
-            if values[key] == nil {
-                order.append(key)
-                firstPosition[key] = position
-            }
+            if values[key] == nil { order.append(key) }
             values[key, default: []] += tagValues
         }
         for key in order {
@@ -72,7 +70,7 @@ extension SyncFilterBuilder {
             let size = max(1, maxValues)
             for start in stride(from: 0, to: unique.count, by: size) {
                 let chunk = Array(unique[start..<min(start + size, unique.count)])
-                out.append((firstPosition[key]!, Filter(kinds: key.kinds, tags: [key.name: chunk], since: key.since, until: key.until, limit: key.limit)))
+                out.append((filters.count + out.count, Filter(kinds: key.kinds, tags: [key.name: chunk], since: key.since, until: key.until, limit: key.limit)))
             }
         }
         return out.sorted { $0.position < $1.position }.map(\.filter)

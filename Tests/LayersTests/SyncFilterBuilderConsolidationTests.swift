@@ -18,6 +18,8 @@ struct SyncFilterBuilderConsolidationTests {
         #expect(merged.first == layer1[0])
         // Per tag: 1,000 + 1,000 + 500 values.
         #expect(merged.count == 1 + 3 * 3)
+        // Grouped by tag name, so overlapping #e/#E chunks are reconciled apart.
+        #expect(merged.dropFirst().map { $0.tags.keys.first! } == ["e", "e", "e", "E", "E", "E", "q", "q", "q"])
         for name in ["e", "E", "q"] {
             let forName = merged.filter { $0.tags.keys.first == name }
             #expect(forName.map { $0.tags[name]!.count } == [1_000, 1_000, 500])

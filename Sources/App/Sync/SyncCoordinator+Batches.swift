@@ -31,7 +31,9 @@ extension SyncCoordinator {
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
         // reference's 100 per filter.
         let historicFilters = useNegentropy ? SyncFilterBuilder.coalesced(filters) : filters
-        let width = max(1, configuration.batchFilterConcurrency)
+        // Side by side only with NIP-77: each session diffs against what is stored by then,
+        // while REQ/EOSE pages of overlapping filters would download the same events twice.
+        let width = useNegentropy ? max(1, configuration.batchFilterConcurrency) : 1
         spawn { [weak self] in
             let owner = self
             // The batch's filters run side by side (the relay's session and REQ slots bound
