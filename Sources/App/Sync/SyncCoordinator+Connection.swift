@@ -161,40 +161,43 @@ extension SyncCoordinator {
         workers[taskID] = Task { [weak self] in
             let key = url.description
             let messages = session.messages
-            // Events are ingested in batches of whatever is already buffered (one commit and
-            // parallel verification per batch); every message is routed only after the events
-            // before it are stored, so an EOSE always follows its events into the store.
-            var pendingEvents: [RelayMessage] = []
-            func flushEvents() {
-                guard !pendingEvents.isEmpty else { return }
-                let events = pendingEvents.compactMap { m -> NostrEvent? in if case .event(_, let e) = m { return e } else { return nil } }
-                let saved = ingestor.ingest(batch: events, skipKnownRejected: true).filter { $0 == .saved }.count
-                if saved > 0 { emit(.eventsSynced(url, count: saved)) }
-                let now = clock.now()
-                for m in pendingEvents { router.route(m, now: now) }
-                pendingEvents.removeAll(keepingCapacity: true)
+            // Messages are handled in batches of whatever is already buffered (up to 1,000
+            // events): the batch's events are ingested first (one commit, parallel
+            // verification), then every message is handled and routed in arrival order, so an
+            // EOSE always follows its events into the store, and a burst of small responses
+            // shares one commit instead of one each.
+            var pending: [RelayMessage] = []
+            var pendingEvents = 0
+            func flush() async {
+                guard !pending.isEmpty else { return }
+                let events = pending.compactMap { m -> NostrEvent? in if case .event(_, let e) = m { return e } else { return nil } }
+                if !events.isEmpty {
+                    let saved = ingestor.ingest(batch: events, skipKnownRejected: true).filter { $0 == .saved }.count
+                    if saved > 0 { emit(.eventsSynced(url, count: saved)) }
+                }
+                for message in pending {
+                    switch message {
+                    case .notice(let text):
+                        _ = await health.observeNotice(key, text: text)
+                    case .closed(let id, let reason):
+                        _ = await health.observeClosed(key, reason: reason)
+                        await self?.liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
+                    case .ok(_, let accepted, let text):
+                        _ = await health.observeOK(key, accepted: accepted, message: text)
+                    default:
+                        break
+                    }
+                    router.route(message, now: clock.now())
+                }
+                pending.removeAll(keepingCapacity: true)
+                pendingEvents = 0
             }
             for await message in messages {
-                if case .event = message {
-                    pendingEvents.append(message)
-                    if messages.bufferedCount == 0 || pendingEvents.count >= 1_000 { flushEvents() }
-                    continue
-                }
-                flushEvents()
-                switch message {
-                case .notice(let text):
-                    _ = await health.observeNotice(key, text: text)
-                case .closed(let id, let reason):
-                    _ = await health.observeClosed(key, reason: reason)
-                    await self?.liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
-                case .ok(_, let accepted, let text):
-                    _ = await health.observeOK(key, accepted: accepted, message: text)
-                default:
-                    break
-                }
-                router.route(message, now: clock.now())
+                pending.append(message)
+                if case .event = message { pendingEvents += 1 }
+                if messages.bufferedCount == 0 || pendingEvents >= 1_000 { await flush() }
             }
-            flushEvents()
+            await flush()
             router.closeAll()
             await self?.connectionEnded(url, generation: generation, reason: await session.closeReason())
             await self?.taskFinished(taskID)
