@@ -251,29 +251,43 @@ import TransportTestKit
         let pings = PingCounter()
         try await ScriptedWebSocketServer.with({ peer, _ in
             try await peer.upgrade()
-            guard case .req(let id, _)? = try await peer.readClientMessage() else { return }
+            // Pings are answered from the upgrade on (a loaded machine may reach the first
+            // ping before the REQ); the first REQ gets the events, later ones an EOSE.
+            let (firstREQ, firstREQContinuation) = AsyncStream.makeStream(of: String.self)
             let reader = Task {
+                var sawREQ = false
                 while let frame = try await peer.readFrame() {
                     switch frame.opcode {
                     case ScriptedPeer.opPing:
                         pings.increment()
                         try await peer.sendFrame(opcode: ScriptedPeer.opPong, payload: frame.payload)
                     case ScriptedPeer.opText:
-                        if case .req(let again, _)? = try? ClientMessage.decode(frame.text) { try await peer.send(.eose(subscriptionID: again)) }
+                        guard case .req(let id, _)? = try? ClientMessage.decode(frame.text) else { continue }
+                        if sawREQ {
+                            try await peer.send(.eose(subscriptionID: id))
+                        } else {
+                            sawREQ = true
+                            firstREQContinuation.yield(id)
+                            firstREQContinuation.finish()
+                        }
                     case ScriptedPeer.opClose:
                         try await peer.sendFrame(opcode: ScriptedPeer.opClose, payload: Array(frame.payload.prefix(2)))
                         return
                     default: continue
                     }
                 }
+                firstREQContinuation.finish()
             }
+            var requests = firstREQ.makeAsyncIterator()
+            guard let id = await requests.next() else { return }
             for e in events { try await peer.send(.event(subscriptionID: id, event: e)) }
             try await peer.send(.eose(subscriptionID: id))
             try await reader.value
         }) { server in
-            // Pings every 0.5 s (dead after 1 s of silence): long enough that a loaded
-            // machine's scheduling delays are not silence, short enough to stall past it.
-            let transport = try loopbackTransport(pingInterval: 0.5, inboundBufferMessages: 4)
+            // Pings every second (dead after 2 s of silence): long enough that a loaded
+            // machine's scheduling delays are not silence (0.5 s once lost the session while
+            // the whole suite was starting), short enough to stall well past it.
+            let transport = try loopbackTransport(pingInterval: 1, inboundBufferMessages: 4)
             let session = try await transport.connectWebSocket(to: server.url)
             try await session.send(.req(subscriptionID: "all", filters: [Filter(kinds: [1621])]))
             try await withDeadline(30, "back-pressure") { await session.messages.waitForBackPressure() }

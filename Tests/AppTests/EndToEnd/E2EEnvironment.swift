@@ -62,17 +62,24 @@ enum E2EEnvironment {
         return url
     }
 
-    /// A loopback port nothing listens on right now. Picked at random below Linux's
-    /// ephemeral range (32768-60999), where the kernel's own port-0 choices for every other
-    /// socket in the test run never land: a port chosen here and used a few seconds later
-    /// (a node whose URL must be announced before it starts) is not taken meanwhile.
+    /// A loopback port nothing listens on right now and no other scenario of this test run
+    /// was given. Picked at random below Linux's ephemeral range (32768-60999), where the
+    /// kernel's own port-0 choices for every other socket in the test run never land: a port
+    /// chosen here and used a few seconds later (a node whose URL must be announced before it
+    /// starts) is not taken meanwhile. Scenarios run in parallel and bind their ports late,
+    /// so a port handed out once is never handed out again in this process (two scenarios
+    /// drawing the same unbound port was a CI failure: "Address already in use").
     static func freePort() throws -> Int {
         for _ in 0..<200 {
             let port = Int.random(in: 10_000..<32_000)
-            if try canBind(port) { return port }
+            guard try canBind(port), handedOutPorts.claim(port) else { continue }
+            return port
         }
         throw E2EError.setup("no free loopback port found in 10000-31999")
     }
+
+    /// Every port `freePort()` has returned in this process.
+    private static let handedOutPorts = PortLedger()
 
     /// Whether `port` on 127.0.0.1 can be bound right now.
     static func canBind(_ port: Int) throws -> Bool {
@@ -103,6 +110,17 @@ enum E2EEnvironment {
         guard let data = FileManager.default.contents(atPath: url.path) else { return "" }
         let text = String(decoding: data, as: UTF8.self)
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
+    }
+}
+
+/// The set of ports already handed out, shared by scenarios running in parallel.
+final class PortLedger: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ports: Set<Int> = []
+
+    /// Records `port`; false when it was handed out before.
+    func claim(_ port: Int) -> Bool {
+        lock.withLock { ports.insert(port).inserted }
     }
 }
 
