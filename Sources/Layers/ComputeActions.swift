@@ -25,8 +25,9 @@ public func computeActions(
         case .disconnected?, .disconnecting?: continue
         case nil, .connecting?, .syncing?, .connected?, .connectedHistoricSyncFailures?: break
         }
-        let covered = pending.pendingNeeds(for: relay).union(confirmed.needs(for: relay))
-        let new = targets[relay]!.subtracting(covered)
+        // Checked against each source in turn: no union of (possibly tens of thousands of)
+        // root ids is built just to be subtracted.
+        let new = targets[relay]!.subtracting(confirmed.needs(for: relay), pending.batches(for: relay).map(\.needs))
         guard !new.isEmpty else { continue }
         actions.append(AddFilters(relay: relay, repos: new.repos, rootEvents: new.rootEvents))
     }

@@ -53,6 +53,18 @@ public struct RelaySyncNeeds: Sendable, Equatable {
             rootEvents: rootEvents.subtracting(covered.rootEvents))
     }
 
+    /// What neither `covered` nor any of `more` covers: the same as subtracting their union
+    /// (a repo counts as covered at the highest level any of them holds), without building it.
+    public func subtracting(_ covered: RelaySyncNeeds, _ more: [RelaySyncNeeds]) -> RelaySyncNeeds {
+        if more.isEmpty { return subtracting(covered) }
+        let sources = [covered] + more
+        return RelaySyncNeeds(
+            repos: repos.filter { ref, level in
+                !sources.contains { source in source.repos[ref].map { $0 >= level } ?? false }
+            },
+            rootEvents: rootEvents.filter { id in !sources.contains { $0.rootEvents.contains(id) } })
+    }
+
     /// Whether `covered` covers everything here.
     public func isCovered(by covered: RelaySyncNeeds) -> Bool { subtracting(covered).isEmpty }
 }

@@ -1,13 +1,13 @@
 import Reconcile
 
-/// A served NIP-77 session: waiting for its store listing, or reconciling.
+/// A served NIP-77 session: being prepared off the loop, or reconciling.
 enum NegentropySessionState {
-    case listing(generation: Int, initialMessage: [UInt8], lastActivity: Double)
+    case opening(generation: Int, lastActivity: Double)
     case open(Negentropy, lastActivity: Double)
 
     var lastActivity: Double {
         switch self {
-        case .listing(_, _, let t), .open(_, let t): return t
+        case .opening(_, let t), .open(_, let t): return t
         }
     }
 }

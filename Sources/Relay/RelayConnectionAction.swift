@@ -4,8 +4,9 @@ import Nostr
 enum RelayConnectionAction: Sendable, Equatable {
     /// Send a message to the client.
     case send(RelayMessage)
-    /// List the store's items for a NEG-OPEN in the background, then feed back `.negentropyListing`.
-    case listNegentropyItems(subscriptionID: String, generation: Int, filter: Filter)
+    /// Prepare a NEG-OPEN in the background (``NegentropyOpening/prepare``), then feed back
+    /// `.negentropyOpened`.
+    case prepareNegentropy(subscriptionID: String, generation: Int, filter: Filter, initialMessage: [UInt8])
     /// Close the WebSocket (after sending the preceding messages).
     case close(reason: String)
 }

@@ -15,40 +15,29 @@ extension RelayConnectionHandler {
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.blocked.message("too many concurrent negentropy sessions (max \(limits.maxNegentropySessions))"), maxRecords: nil))]
         }
         negentropyGeneration += 1
-        negentropySessions[id] = .listing(generation: negentropyGeneration, initialMessage: initial, lastActivity: relay.clock.now())
+        negentropySessions[id] = .opening(generation: negentropyGeneration, lastActivity: relay.clock.now())
         relay.observer?.negentropySessionOpened()
-        return [.listNegentropyItems(subscriptionID: id, generation: negentropyGeneration, filter: filter)]
+        return [.prepareNegentropy(subscriptionID: id, generation: negentropyGeneration, filter: filter, initialMessage: initial)]
     }
 
-    func negentropyListingFinished(subscriptionID id: String, generation: Int, result: Result<StoredIDListing, StoreError>) -> [RelayConnectionAction] {
-        // A NEG-CLOSE or a newer NEG-OPEN with the same id may have overtaken this listing.
-        guard case .listing(let current, let initial, _)? = negentropySessions[id], current == generation else { return [] }
-        let listing: StoredIDListing
-        switch result {
-        case .success(let l): listing = l
-        case .failure:
-            dropNegentropy(id)
-            return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.error.message("could not list events"), maxRecords: nil))]
-        }
-        switch listing {
+    /// The background preparation of a NEG-OPEN finished: the session opens with its first
+    /// reply, or ends with a NEG-ERR.
+    func negentropyOpened(subscriptionID id: String, generation: Int, opening: NegentropyOpening) -> [RelayConnectionAction] {
+        // A NEG-CLOSE or a newer NEG-OPEN with the same id may have overtaken this one.
+        guard case .opening(let current, _)? = negentropySessions[id], current == generation else { return [] }
+        switch opening {
+        case .open(let engine, let reply):
+            negentropySessions[id] = .open(engine, lastActivity: relay.clock.now())
+            return [.send(.negMsg(subscriptionID: id, message: Hex.encode(reply)))]
         case .tooMany(let limit):
             dropNegentropy(id)
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.blocked.message("too many query results"), maxRecords: limit))]
-        case .items(let list):
-            do {
-                var storage = NegentropyStorage()
-                for i in 0..<list.count {
-                    try storage.insert(timestamp: list.timestamps[i], id: NegentropyID(bytes: list.id(at: i))!)
-                }
-                try storage.seal()
-                var engine = try Negentropy(storage: storage, frameSizeLimit: limits.negentropyFrameSizeLimit)
-                let reply = try engine.reconcile(initial)
-                negentropySessions[id] = .open(engine, lastActivity: relay.clock.now())
-                return [.send(.negMsg(subscriptionID: id, message: Hex.encode(reply)))]
-            } catch {
-                dropNegentropy(id)
-                return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.invalid.message("\(error)"), maxRecords: nil))]
-            }
+        case .storeFailed:
+            dropNegentropy(id)
+            return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.error.message("could not list events"), maxRecords: nil))]
+        case .invalid(let why):
+            dropNegentropy(id)
+            return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.invalid.message(why), maxRecords: nil))]
         }
     }
 

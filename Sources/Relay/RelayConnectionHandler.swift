@@ -28,8 +28,8 @@ final class RelayConnectionHandler {
         case .liveOverflow:
             return [.send(.notice(MachineReadablePrefix.error.message("connection too slow for live events, closing"))),
                     .close(reason: "too slow")]
-        case .negentropyListing(let id, let generation, let result):
-            return negentropyListingFinished(subscriptionID: id, generation: generation, result: result)
+        case .negentropyOpened(let id, let generation, let opening):
+            return negentropyOpened(subscriptionID: id, generation: generation, opening: opening)
         }
     }
 

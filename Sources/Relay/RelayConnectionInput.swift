@@ -11,6 +11,6 @@ enum RelayConnectionInput: Sendable {
     case live(NostrEvent)
     /// The live feed ended because this connection fell too far behind.
     case liveOverflow
-    /// The store listing for a NEG-OPEN finished (computed off the loop so REQs keep flowing).
-    case negentropyListing(subscriptionID: String, generation: Int, Result<StoredIDListing, StoreError>)
+    /// A NEG-OPEN's preparation finished (computed off the loop so other messages keep flowing).
+    case negentropyOpened(subscriptionID: String, generation: Int, NegentropyOpening)
 }

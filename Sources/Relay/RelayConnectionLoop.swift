@@ -6,7 +6,7 @@ import Store
 /// WebSocket, or an in-process `LocalRelayConnection`).
 ///
 /// Three producers feed one ordered channel that a single loop consumes: the client reader,
-/// the live-event feed and background negentropy listings. The channel's back-pressure makes
+/// the live-event feed and background negentropy preparations. The channel's back-pressure makes
 /// a client that floods the relay wait for its own answers.
 enum RelayConnectionLoop {
     static func run(
@@ -36,11 +36,11 @@ enum RelayConnectionLoop {
                     switch action {
                     case .send(let message):
                         do { try await write(message.jsonText) } catch { break loop }
-                    case .listNegentropyItems(let id, let generation, let filter):
+                    case .prepareNegentropy(let id, let generation, let filter, let initial):
                         let store = relay.store
                         group.addTask {
-                            let result = Result { () throws(StoreError) in try store.idListing(for: filter, maxItems: limits.maxNegentropyItems) }
-                            await inputs.send(.negentropyListing(subscriptionID: id, generation: generation, result))
+                            let opening = NegentropyOpening.prepare(store: store, filter: filter, initialMessage: initial, limits: limits)
+                            await inputs.send(.negentropyOpened(subscriptionID: id, generation: generation, opening))
                         }
                     case .close(let reason):
                         await close(reason)

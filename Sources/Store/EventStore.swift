@@ -17,9 +17,11 @@ public protocol EventStore: Sendable {
     func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent]
     /// Number of events matching any filter (NIP-45).
     func count(_ filters: [Filter]) throws(StoreError) -> Int
-    /// `(created_at, id)` of events matching `filter` in ascending order, or `.tooMany` when
-    /// more than `maxItems` match. The filter's `limit` is ignored (negentropy needs all).
-    func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing
+    /// `(created_at, id)` of events matching `filter`, or `.tooMany` when more than
+    /// `maxItems` match. The filter's `limit` is ignored (negentropy needs all). In ascending
+    /// order when `ordered`; otherwise in whatever order is cheapest (a negentropy item set
+    /// sorts on sealing, and sorting a tag lookup in SQL costs it a temporary B-tree).
+    func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing
     /// Every stored 30617 announcement with identifier `d`, any author.
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent]
     /// Whether some stored event has a tag named one of `tagNames` whose first value is one of `values`.
@@ -39,4 +41,12 @@ public protocol EventStore: Sendable {
 extension EventStore {
     /// An unbounded stream of every event saved from now on: nothing is ever dropped.
     public func subscribe() -> AsyncStream<NostrEvent> { subscribe(bufferLimit: nil) }
+}
+
+extension EventStore {
+    /// `(created_at, id)` of events matching `filter` in ascending order (see
+    /// ``idListing(for:maxItems:ordered:)``).
+    public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
+        try idListing(for: filter, maxItems: maxItems, ordered: true)
+    }
 }

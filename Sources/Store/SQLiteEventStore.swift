@@ -252,8 +252,8 @@ public final class SQLiteEventStore: EventStore {
         try read { db in try SQLiteQueries.count(db, filters) }
     }
 
-    public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
-        try read { db in try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems) }
+    public func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing {
+        try read { db in try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems, ordered: ordered) }
     }
 
     public func announcements(identifier: String) throws(StoreError) -> [NostrEvent] {

@@ -51,10 +51,11 @@ enum SQLiteQueries {
         return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(clauses.joined(separator: " OR "))", arguments: args) ?? 0
     }
 
-    static func idListing(_ db: Database, for filter: Filter, maxItems: Int) throws -> StoredIDListing {
+    static func idListing(_ db: Database, for filter: Filter, maxItems: Int, ordered: Bool) throws -> StoredIDListing {
         if filter.isEmptyByConstruction { return .items(StoredIDList()) }
         let (whereSQL, args) = SQLiteEventStore.whereClause(filter)
-        let sql = "SELECT created_at, id FROM events WHERE \(whereSQL) ORDER BY created_at ASC, id ASC LIMIT \(maxItems + 1)"
+        let order = ordered ? " ORDER BY created_at ASC, id ASC" : ""
+        let sql = "SELECT created_at, id FROM events WHERE \(whereSQL)\(order) LIMIT \(maxItems + 1)"
         var list = StoredIDList()
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
         while let row = try cursor.next() {

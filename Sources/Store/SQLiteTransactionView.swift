@@ -59,8 +59,8 @@ public final class SQLiteTransactionView: EventStore, @unchecked Sendable {
 
     public func count(_ filters: [Filter]) throws(StoreError) -> Int { try run { try SQLiteQueries.count(db, filters) } }
 
-    public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
-        try run { try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems) }
+    public func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing {
+        try run { try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems, ordered: ordered) }
     }
 
     public func announcements(identifier: String) throws(StoreError) -> [NostrEvent] {

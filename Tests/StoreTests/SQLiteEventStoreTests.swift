@@ -358,6 +358,24 @@ struct SQLiteEventStoreQueryTests {
         #expect(Hex.encode(list.id(at: 4)) == mine[4].id)
     }
 
+    @Test func unorderedIDListingHasTheSameItemsAsTheOrderedOne() throws {
+        let store = try SQLiteEventStore()
+        var events = (0..<6).map { Keys.owner.sign(kind: 1, tags: [["t", "x"]], content: "n\($0)", createdAt: t0 + Int64(5 - $0 / 2)) }
+        events.append(Keys.outsider.sign(kind: 1, tags: [["t", "y"]], content: "other", createdAt: t0))
+        for e in events { try #require(try store.insert(e) == .saved) }
+        let filter = Filter(tags: ["t": ["x"]])
+        guard case .items(let ordered) = try store.idListing(for: filter, maxItems: 10),
+              case .items(let unordered) = try store.idListing(for: filter, maxItems: 10, ordered: false) else {
+            Issue.record("expected items")
+            return
+        }
+        func pairs(_ l: StoredIDList) -> [String] { (0..<l.count).map { "\(l.timestamps[$0]):\(Hex.encode(l.id(at: $0)))" } }
+        #expect(unordered.count == 6)
+        #expect(Set(pairs(unordered)) == Set(pairs(ordered)))
+        #expect(pairs(ordered) == pairs(ordered).sorted())
+        #expect(try store.idListing(for: filter, maxItems: 5, ordered: false) == .tooMany(limit: 5))
+    }
+
     @Test func idListingTooMany() throws {
         let store = try SQLiteEventStore()
         for i in 0..<4 { _ = try store.insert(Keys.owner.sign(kind: 1, content: "n\(i)", createdAt: t0 + Int64(i))) }

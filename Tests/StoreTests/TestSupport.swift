@@ -106,7 +106,7 @@ struct FailingStore: EventStore {
     func containsAddressable(kind: Int, pubkey: String, identifier: String) throws(StoreError) -> Bool { throw Self.error }
     func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent] { throw Self.error }
     func count(_ filters: [Filter]) throws(StoreError) -> Int { throw Self.error }
-    func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing { throw Self.error }
+    func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing { throw Self.error }
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent] { throw Self.error }
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool { throw Self.error }
     func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { AsyncStream { $0.finish() } }

@@ -28,7 +28,7 @@ struct HistoricSyncContext: Sendable {
     func storage(for filter: Filter) throws -> NegentropyStorage {
         var f = filter
         f.limit = nil
-        switch try store.idListing(for: f, maxItems: 5_000_000) {
+        switch try store.idListing(for: f, maxItems: 5_000_000, ordered: false) {
         case .tooMany(let limit):
             throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
         case .items(let list):

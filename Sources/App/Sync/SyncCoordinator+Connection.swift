@@ -38,6 +38,7 @@ extension SyncCoordinator {
         logger.info("relay \(url): \(state.status) -> \(status)")
         state.status = status
         relays[url] = state
+        diffRevision += 1
         emit(.connectionStatusChanged(url, status))
     }
 
@@ -246,6 +247,7 @@ extension SyncCoordinator {
 
     func removeRelay(_ url: RelayURL) {
         relays[url] = nil
+        diffRevision += 1
         routers[url] = nil
         confirmed.remove(relay: url)
         _ = pending.removeAll(for: url)

@@ -17,6 +17,9 @@ struct PersistedSyncState: Codable {
 extension SyncCoordinator {
     static let persistenceKey = "sync.state.v1"
 
+    /// Writes the confirmed state and last-seen times. The snapshot is taken here (a copy of
+    /// the indexes); encoding and the write run in the background, one after another in call
+    /// order, so the engine never waits for them. `stop()` awaits the last one.
     func persistState() {
         let now = self.now
         stateDirty = false
@@ -28,12 +31,23 @@ extension SyncCoordinator {
             support[url.description] = state.negentropy
         }
         let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support)
-        do {
-            let data = try JSONEncoder().encode(snapshot)
-            try ingestor.store.setMetadata(Self.persistenceKey, String(decoding: data, as: UTF8.self))
-        } catch {
-            logger.error("could not persist sync state: \(error)")
+        let previous = persistWrite
+        let store = ingestor.store
+        let logger = self.logger
+        persistWrite = Task.detached {
+            await previous?.value
+            do {
+                let data = try JSONEncoder().encode(snapshot)
+                try store.setMetadata(Self.persistenceKey, String(decoding: data, as: UTF8.self))
+            } catch {
+                logger.error("could not persist sync state: \(error)")
+            }
         }
+    }
+
+    /// Waits until every state write started so far is on disk.
+    func flushPersistedState() async {
+        await persistWrite?.value
     }
 
     func loadPersistedState() {

@@ -49,11 +49,8 @@ extension SyncCoordinator {
         // Confirmed state is written at most every 5 s while it changes (a restart loses at
         // most that much confirmation, which only means re-checking it), and every minute
         // regardless, so the persisted last-seen times stay current.
-        if let last = lastPersistedAt {
-            if (stateDirty && now - last >= 5) || now - last >= 60 { persistState() }
-        } else {
-            persistState()
-        }
+        let last = lastPersistedAt ?? -.infinity
+        if (stateDirty && now - last >= 5) || now - last >= 60 { persistState() }
         if Int(now) % 60 == 0 { ingestor.rejected.cleanup(now: now) }
         emit(.snapshot(await metricsSnapshot()))
     }
@@ -72,11 +69,7 @@ extension SyncCoordinator {
             var busy = pending.hasPending(for: url) || !accumulator.isEmpty || unseen
             if !busy {
                 // Work not started yet (e.g. held back by a rate limit) is not completion.
-                if outstanding == nil {
-                    let statuses = relays.mapValues(\.status)
-                    outstanding = Set(computeActions(targets: relayTargets(), pending: pending, confirmed: confirmed,
-                                                     status: { statuses[$0] }).map(\.relay))
-                }
+                if outstanding == nil { outstanding = relaysOwingWork() }
                 busy = outstanding!.contains(url)
                 if busy { owing.insert(url) }
             }
@@ -93,6 +86,19 @@ extension SyncCoordinator {
             }
             relays[url] = state
         }
+        return owing
+    }
+
+    /// Relays the three-way diff still gives work to, recomputed only when one of its
+    /// inputs changed (the completion check asks on every tick while a relay settles).
+    func relaysOwingWork() -> Set<RelayURL> {
+        if let cached = cachedOutstanding, cached.revision == diffRevision, cached.desiredRevision == desiredRevision {
+            return cached.relays
+        }
+        let statuses = relays.mapValues(\.status)
+        let owing = Set(computeActions(targets: relayTargets(), pending: pending, confirmed: confirmed,
+                                       status: { statuses[$0] }).map(\.relay))
+        cachedOutstanding = (diffRevision, desiredRevision, owing)
         return owing
     }
 

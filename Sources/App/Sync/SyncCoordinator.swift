@@ -36,8 +36,18 @@ public actor SyncCoordinator {
     /// Confirmed state changed since it was last persisted (written from `tick`).
     var stateDirty = false
     var lastPersistedAt: Double?
-    var pending = PendingSyncIndex()
-    var confirmed = ConfirmedSyncIndex()
+    /// The latest background write of the persisted state (writes run in call order).
+    var persistWrite: Task<Void, Never>?
+    var pending = PendingSyncIndex() {
+        didSet { diffRevision += 1 }
+    }
+    var confirmed = ConfirmedSyncIndex() {
+        didSet { diffRevision += 1 }
+    }
+    /// Bumped whenever an input of the three-way diff other than `desired` changes (pending,
+    /// confirmed, a relay's status), so the completion check reuses the last diff until then.
+    var diffRevision = 0
+    var cachedOutstanding: (revision: Int, desiredRevision: Int, relays: Set<RelayURL>)?
     var relays: [RelayURL: RelaySyncState] = [:]
     var accumulator: SelfSubscriberAccumulator
     var subscriptionCounter = 0
@@ -88,6 +98,7 @@ public actor SyncCoordinator {
     public func start() async {
         loadPersistedState()
         preloadDesiredIndex()
+        lastPersistedAt = now
         for url in configuration.bootstrapRelays where !configuration.ownURLs.contains(url) {
             await register(url, bootstrap: true)
         }
@@ -107,6 +118,7 @@ public actor SyncCoordinator {
         stopped = true
         selfSubscription?.cancel()
         persistState()
+        await flushPersistedState()
         let sessions = relays.values.compactMap(\.session)
         for router in routers.values { router.closeAll() }
         for session in sessions { await session.close() }
@@ -162,6 +174,7 @@ public actor SyncCoordinator {
         relays[url] = RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
                                      negentropySessions: configuration.negentropySessionsPerRelay,
                                      historicRequests: configuration.historicRequestsPerRelay)
+        diffRevision += 1
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
         logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
