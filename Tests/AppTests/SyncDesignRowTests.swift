@@ -147,6 +147,26 @@ import Transport
         #expect(s.transport.deliveredEvents(from: Self.peer) == 5, "downloaded \(s.transport.deliveredEvents(from: Self.peer)) events")
     }
 
+    /// NIP-77 filters of one batch run side by side; `#e` and `#E` of the same root events
+    /// find the same comments missing, and each is downloaded once.
+    @Test func sideBySideSessionsFetchEachMissingEventOnce() async throws {
+        let s = try SyncScenario(bootstrap: [Self.peer]) { $0.batchFilterConcurrency = 4 }
+        try s.addPeer(Self.peer)
+        let repo = s.announcement(relays: [Self.peer])
+        let issues = (0..<10).map { s.issue(for: repo, $0) }
+        let comments = issues.flatMap { issue in (0..<3).map { s.comment(on: issue, $0) } }
+        s.publish([repo] + issues + comments, on: Self.peer)
+        // The node holds the repository and its issues: its first batch reconciles `#e` and
+        // `#E` (and `#q`) of the ten issues, and both tag filters match every comment.
+        _ = s.ingestor.ingest(repo)
+        for i in issues { _ = s.ingestor.ingest(i) }
+        await s.start()
+        #expect(await s.run { await s.status(Self.peer) == .connected })
+        for c in comments { #expect(s.has(c)) }
+        #expect(s.transport.deliveredEvents(from: Self.peer) == comments.count,
+                "downloaded \(s.transport.deliveredEvents(from: Self.peer)) events for \(comments.count) missing comments")
+    }
+
     @Test func w10w11TargetedRelayWhoseFirstConnectFailsIsRetried() async throws {
         let other = RelayURL("ws://other.test")!
         let s = try SyncScenario(bootstrap: [Self.peer])

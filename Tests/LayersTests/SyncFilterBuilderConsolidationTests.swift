@@ -47,4 +47,27 @@ struct SyncFilterBuilderConsolidationTests {
         #expect(packed.map(\.count) == [4, 2])
         #expect(Array(packed.joined()) == l2 + l3)
     }
+
+    /// `negentropyFilters` is `coalesced(filters(...))` built directly, for any mix of levels,
+    /// counts across chunk boundaries, `since` and chunk sizes.
+    @Test(arguments: [
+        (repos: 0, stateOnly: 0, roots: 0), (repos: 0, stateOnly: 0, roots: 1), (repos: 1, stateOnly: 0, roots: 0),
+        (repos: 0, stateOnly: 3, roots: 0), (repos: 0, stateOnly: 3, roots: 250), (repos: 250, stateOnly: 40, roots: 2_345),
+        (repos: 1_001, stateOnly: 0, roots: 999),
+    ])
+    func negentropyFiltersEqualCoalescedReferenceFilters(repos: Int, stateOnly: Int, roots: Int) {
+        let owner = String(repeating: "ab", count: 32)
+        var levels: [RepoRef: SyncLevel] = [:]
+        for i in 0..<repos { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "r\(i)")] = .full }
+        for i in 0..<stateOnly { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "s\(i % 2 == 0 ? i : 0)")] = .stateOnly }
+        let rootEvents = Set(ids(roots))
+        for since in [nil, Int64(1_700_000_000)] as [Int64?] {
+            for maxValues in [1_000, 7] {
+                let reference = SyncFilterBuilder.coalesced(
+                    SyncFilterBuilder.filters(repos: levels, rootEvents: rootEvents, since: since, live: false), maxValues: maxValues)
+                let direct = SyncFilterBuilder.negentropyFilters(repos: levels, rootEvents: rootEvents, since: since, maxValues: maxValues)
+                #expect(direct == reference, "repos \(repos), stateOnly \(stateOnly), roots \(roots), since \(String(describing: since)), max \(maxValues)")
+            }
+        }
+    }
 }

@@ -40,37 +40,59 @@ extension HistoricSyncContext {
 
     /// Fetches ids in chunks (300), up to `idFetchConcurrency` chunks in flight, retrying
     /// what is still missing a bounded number of times (W31). Any delivered event counts as
-    /// received, whatever the policy did (W7).
+    /// received, whatever the policy did (W7). Ids another batch is already fetching from this
+    /// relay are not asked for again: their outcome is awaited (``IdFetchLedger``).
     func fetch(ids: [String]) async -> HistoricOutcome {
+        let claim = await fetchLedger.claim(ids)
+        let (own, missingOwn) = await fetchOwned(claim.mine)
+        await fetchLedger.release(claim, missing: missingOwn)
+        let missingOthers = await fetchLedger.missingOfOthers(claim)
+        if let own { return own }
+        let missing = missingOwn.count + missingOthers.count
+        return missing == 0 ? .complete : .failed("\(missing) announced ids were never delivered")
+    }
+
+    /// Fetches `ids` in chunks; returns a failure or abort (nil when every chunk ran to its
+    /// end) and the ids not delivered (all of an unfinished chunk's).
+    private func fetchOwned(_ ids: [String]) async -> (HistoricOutcome?, Set<String>) {
         let size = configuration.idFetchChunk
         let chunks = stride(from: 0, to: ids.count, by: size).map { Array(ids[$0..<min($0 + size, ids.count)]) }
-        return await withTaskGroup(of: ChunkOutcome.self) { group in
+        return await withTaskGroup(of: (ChunkOutcome, [String]).self) { group in
             var next = 0
-            var missingTotal = 0
+            var missing = Set<String>()
             var failure: HistoricOutcome?
             func startNext() {
                 guard next < chunks.count, failure == nil else { return }
                 let chunk = chunks[next]
                 next += 1
-                group.addTask { await fetchChunk(chunk) }
+                group.addTask { (await fetchChunk(chunk), chunk) }
             }
             for _ in 0..<max(1, configuration.idFetchConcurrency) { startNext() }
-            for await outcome in group {
+            for await (outcome, chunk) in group {
                 switch outcome {
-                case .missing(let n): missingTotal += n
-                case .aborted: failure = .aborted  // the connection is gone: dominates
-                case .failed(let why): if failure == nil { failure = .failed(why) }
+                case .missing(let ids): missing.formUnion(ids)
+                case .aborted:
+                    failure = .aborted  // the connection is gone: dominates
+                    missing.formUnion(chunk)
+                case .failed(let why):
+                    if failure == nil { failure = .failed(why) }
+                    missing.formUnion(chunk)
                 }
                 startNext()
             }
-            if let failure { return failure }
-            return missingTotal == 0 ? .complete : .failed("\(missingTotal) announced ids were never delivered")
+            // Chunks never started (after a failure) are missing too.
+            while next < chunks.count {
+                missing.formUnion(chunks[next])
+                next += 1
+            }
+            return (failure, missing)
         }
     }
 
     /// What fetching one chunk of ids came to.
     enum ChunkOutcome: Sendable {
-        case missing(Int)
+        /// The fetch ran to its end; these ids were never delivered.
+        case missing([String])
         case failed(String)
         case aborted
     }
@@ -88,10 +110,10 @@ extension HistoricSyncContext {
                 chunk.removeAll { got.contains($0) }
                 attempt += 1
                 // Bounded retries (W31): after them the rest stays missing.
-                if attempt > configuration.idFetchRetries { return .missing(chunk.count) }
+                if attempt > configuration.idFetchRetries { return .missing(chunk) }
             }
         }
-        return .missing(0)
+        return .missing([])
     }
 
     /// REQ/EOSE with `until` pagination. Pages overlap on the oldest second (`until` is

@@ -21,6 +21,8 @@ struct HistoricSyncContext: Sendable {
     let negentropySlots: AsyncSlots
     /// The relay's historic REQ slots (id fetches and pages).
     let requestSlots: AsyncSlots
+    /// Ids being fetched from the relay by any batch.
+    let fetchLedger: IdFetchLedger
 
     var now: Double { clock.now() }
 

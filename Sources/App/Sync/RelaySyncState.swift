@@ -13,6 +13,9 @@ struct RelaySyncState {
     let negentropySlots: AsyncSlots
     /// Bounds the historic REQs (id fetches, pages) open on this relay at once.
     let requestSlots: AsyncSlots
+    /// Ids being fetched over the current connection, shared by its batches (new for every
+    /// connection: a fetch of a lost connection must not hold up the next one's batches).
+    var fetchLedger = IdFetchLedger()
     /// Increments on every new connection, so late messages from an old one are ignored.
     var generation = 0
     var session: (any RelaySession)?

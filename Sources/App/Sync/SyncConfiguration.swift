@@ -45,9 +45,9 @@ public struct SyncConfiguration: Sendable {
     /// Id-fetch REQs one historic batch keeps in flight (4), so the relay serves the next
     /// chunk while this node stores the last.
     public var idFetchConcurrency: Int
-    /// Filters of one historic batch reconciled side by side over NIP-77 (1: measured no
-    /// faster with 4, and overlapping filters then fetch the same events twice; REQ/EOSE
-    /// batches always go one filter at a time).
+    /// Filters of one historic batch reconciled side by side over NIP-77 (4, the session
+    /// slots per relay; ids found missing by several of them are fetched once, see
+    /// `IdFetchLedger`). REQ/EOSE batches always go one filter at a time.
     public var batchFilterConcurrency: Int
 
     public init(bootstrapRelays: [RelayURL] = [], ownURLs: Set<RelayURL> = [], batchWindow: Double = 5, baseBackoff: Double = 5,
@@ -57,7 +57,7 @@ public struct SyncConfiguration: Sendable {
                 consolidationThreshold: Int = 70, consolidatedFiltersPerSubscription: Int = 10, maxTrackedRelays: Int = 1_000,
                 negentropyFrameSizeLimit: Int = 60_000, negentropySessionsPerRelay: Int = 4,
                 historicRequestsPerRelay: Int = 8, idFetchConcurrency: Int = 4,
-                batchFilterConcurrency: Int = 1) {
+                batchFilterConcurrency: Int = 4) {
         self.bootstrapRelays = bootstrapRelays
         self.ownURLs = ownURLs
         self.batchWindow = batchWindow

@@ -7,30 +7,28 @@ extension SyncCoordinator {
     /// subscriptions of its filters, and starts its historic work in the background.
     func startBatch(relay url: RelayURL, needs: RelaySyncNeeds, since: Int64?, isGeneric: Bool) {
         guard let state = relays[url], let session = state.session, let router = routers[url] else { return }
-        let filters = isGeneric
-            ? SyncFilterBuilder.layer1(since: since, live: false)
-            : SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since, live: false)
-        guard !filters.isEmpty else { return }
+        let useNegentropy = !configuration.disableNegentropy && state.negentropy != .unsupported
+        // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
+        // reference's 100 per filter.
+        let historicFilters: [Filter]
+        if isGeneric {
+            historicFilters = SyncFilterBuilder.layer1(since: since, live: false)
+        } else if useNegentropy {
+            historicFilters = SyncFilterBuilder.negentropyFilters(repos: needs.repos, rootEvents: needs.rootEvents, since: since)
+        } else {
+            historicFilters = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since, live: false)
+        }
+        guard !historicFilters.isEmpty else { return }
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
         var s = state
         s.quietSince = nil
         relays[url] = s
-        let liveFilters = filters.map { f -> Filter in
-            var live = f
-            live.since = nil
-            live.limit = 0
-            return live
-        }
-        openLiveSubscriptions(url, filters: liveFilters)
+        openLiveSubscriptions(for: url, needs: needs, isGeneric: isGeneric)
         let context = HistoricSyncContext(
             relay: url, generation: state.generation, session: session, router: router, store: ingestor.store,
             rejected: ingestor.rejected, clock: clock, configuration: configuration, coordinator: self,
             subscriptionPrefix: "hist", negentropySlots: state.negentropySlots,
-            requestSlots: state.requestSlots)
-        let useNegentropy = !configuration.disableNegentropy && state.negentropy != .unsupported
-        // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
-        // reference's 100 per filter.
-        let historicFilters = useNegentropy ? SyncFilterBuilder.coalesced(filters) : filters
+            requestSlots: state.requestSlots, fetchLedger: state.fetchLedger)
         // Side by side only with NIP-77: each session diffs against what is stored by then,
         // while REQ/EOSE pages of overlapping filters would download the same events twice.
         let width = useNegentropy ? max(1, configuration.batchFilterConcurrency) : 1
@@ -62,6 +60,29 @@ extension SyncCoordinator {
                 return outcome
             }
             await owner?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
+        }
+    }
+
+    /// Opens the live (`limit: 0`) side of a batch. When the relay's live set is consolidated,
+    /// or these filters would push it past the threshold, its Layer 3 filters (one per 100
+    /// root events and tag name, often thousands) are never built: the consolidated set
+    /// streams them with one relay-wide filter.
+    func openLiveSubscriptions(for url: RelayURL, needs: RelaySyncNeeds, isGeneric: Bool) {
+        guard let state = relays[url] else { return }
+        if isGeneric {
+            openLiveSubscriptions(url, filters: SyncFilterBuilder.layer1(since: nil, live: true))
+            return
+        }
+        let others = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true)
+        let rootChunks = (needs.rootEvents.count + SyncFilterBuilder.chunkSize - 1) / SyncFilterBuilder.chunkSize
+        let layer3Count = 3 * rootChunks
+        // At least this many of the filters are new (at most every open filter is among them).
+        let openFilters = state.liveSubscriptions.values.reduce(0) { $0 + $1.count }
+        let freshAtLeast = others.count + layer3Count - openFilters
+        if state.liveConsolidated || state.liveSubscriptions.count + freshAtLeast > configuration.consolidationThreshold {
+            openLiveSubscriptions(url, filters: others, consolidate: true)
+        } else {
+            openLiveSubscriptions(url, filters: others + SyncFilterBuilder.layer3(rootEvents: Array(needs.rootEvents), since: nil, live: true))
         }
     }
 

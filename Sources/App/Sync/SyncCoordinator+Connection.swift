@@ -92,6 +92,7 @@ extension SyncCoordinator {
         state.liveConsolidated = false
         state.refusedLiveFilters = []
         state.quietSince = nil
+        state.fetchLedger = IdFetchLedger()
         state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
         relays[url] = state
         let router = SubscriptionRouter()
@@ -268,8 +269,12 @@ extension SyncCoordinator {
     /// reply kinds, so the count stays small however many root events are synced. A relay
     /// that refused a live REQ for its subscription cap is consolidated at once, closing the
     /// old set first (it has no room for both).
+    ///
+    /// `consolidate` consolidates now (new set first); `forceConsolidation` too, closing the
+    /// old set first.
     @discardableResult
-    func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], forceConsolidation: Bool = false) -> Task<Void, Never>? {
+    func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], consolidate: Bool = false,
+                               forceConsolidation: Bool = false) -> Task<Void, Never>? {
         guard var state = relays[url], let session = state.session else { return nil }
         let perREQ = configuration.consolidatedFiltersPerSubscription
         var seen = Set(state.liveSubscriptions.values.joined())
@@ -278,12 +283,13 @@ extension SyncCoordinator {
             if state.liveConsolidated && SyncFilterBuilder.isLayer3(filter) { continue }
             fresh.append(filter)
         }
-        if fresh.isEmpty && !forceConsolidation { return nil }
+        let consolidating = !state.liveConsolidated && (consolidate || forceConsolidation)
+        if fresh.isEmpty && !consolidating { return nil }
         let newSubscriptions = state.liveConsolidated ? (fresh.count + perREQ - 1) / perREQ : fresh.count
         var toOpen: [(String, [Filter])] = []
         var toClose: [String] = []
         let closeFirst = forceConsolidation
-        if forceConsolidation || state.liveSubscriptions.count + newSubscriptions > configuration.consolidationThreshold {
+        if consolidating || forceConsolidation || state.liveSubscriptions.count + newSubscriptions > configuration.consolidationThreshold {
             var needs = confirmed.needs(for: url)
             let pendingNeeds = pending.pendingNeeds(for: url)
             for (ref, level) in pendingNeeds.repos { needs.insert(ref, level: max(level, needs.repos[ref] ?? level)) }

@@ -1,0 +1,85 @@
+/// The event ids being fetched from one relay right now, so historic batches reconciling
+/// overlapping filters side by side (`#e` and `#E` of the same root events, a status found by
+/// both Layer 2 and Layer 3) download each event once.
+///
+/// A batch claims the ids its reconciliation found missing: ids nobody is fetching become
+/// its own; for ids another fetch already claimed it waits for that fetch's outcome instead
+/// of asking again, and counts those of them the other fetch could not get as missing too,
+/// so a batch is never confirmed complete on the strength of a fetch that failed.
+actor IdFetchLedger {
+    /// What a claim gave the caller.
+    struct Claim: Sendable {
+        /// The caller's fetch token (pass it to ``release(_:missing:)``).
+        let token: Int
+        /// Ids the caller must fetch itself.
+        let mine: [String]
+        /// Ids other fetches are getting, by their token.
+        let theirs: [Int: [String]]
+    }
+
+    private var owner: [String: Int] = [:]
+    private var nextToken = 0
+    /// Outcomes (ids still missing) of finished fetches that claims still wait on.
+    private var finished: [Int: Set<String>] = [:]
+    /// How many claims wait on each token.
+    private var interest: [Int: Int] = [:]
+    private var waiters: [Int: [CheckedContinuation<Set<String>, Never>]] = [:]
+
+    /// Claims `ids` (duplicates within `ids` are claimed once).
+    func claim(_ ids: [String]) -> Claim {
+        nextToken += 1
+        let token = nextToken
+        var mine: [String] = []
+        var theirs: [Int: [String]] = [:]
+        for id in ids {
+            if let other = owner[id] {
+                if other != token { theirs[other, default: []].append(id) }
+            } else {
+                owner[id] = token
+                mine.append(id)
+            }
+        }
+        for other in theirs.keys { interest[other, default: 0] += 1 }
+        return Claim(token: token, mine: mine, theirs: theirs)
+    }
+
+    /// Ends the fetch of `claim.mine`: `missing` are the ids it did not get (all of them when
+    /// it was aborted). Fetches waiting on it learn the outcome; the ids may be claimed
+    /// again. Call it before ``missingOfOthers(_:)`` (two fetches may wait on each other's
+    /// outcome; each has released its own by then).
+    func release(_ claim: Claim, missing: Set<String>) {
+        for id in claim.mine where owner[id] == claim.token { owner[id] = nil }
+        if (interest[claim.token] ?? 0) > 0 { finished[claim.token] = missing }
+        for waiter in waiters.removeValue(forKey: claim.token) ?? [] { waiter.resume(returning: missing) }
+    }
+
+    /// Waits for the fetches holding `claim.theirs` and returns those of the ids they did
+    /// not get.
+    func missingOfOthers(_ claim: Claim) async -> Set<String> {
+        var missing = Set<String>()
+        for (token, ids) in claim.theirs.sorted(by: { $0.key < $1.key }) {
+            let outcome: Set<String>
+            if let done = finished[token] {
+                outcome = done
+            } else {
+                outcome = await withCheckedContinuation { waiters[token, default: []].append($0) }
+            }
+            for id in ids where outcome.contains(id) { missing.insert(id) }
+            withdrawInterest(token)
+        }
+        return missing
+    }
+
+    private func withdrawInterest(_ token: Int) {
+        guard let count = interest[token] else { return }
+        if count <= 1 {
+            interest[token] = nil
+            finished[token] = nil
+        } else {
+            interest[token] = count - 1
+        }
+    }
+
+    /// Ids currently claimed (tests).
+    var claimedCount: Int { owner.count }
+}

@@ -1,0 +1,59 @@
+@testable import App
+import Testing
+
+@Suite("IdFetchLedger: each missing id fetched once across side-by-side sessions")
+struct IdFetchLedgerTests {
+    @Test func disjointClaimsOwnEverything() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1", "2"])
+        let b = await ledger.claim(["3", "3"])
+        #expect(a.mine == ["1", "2"] && a.theirs.isEmpty)
+        #expect(b.mine == ["3"] && b.theirs.isEmpty, "duplicates within one claim are claimed once")
+        #expect(await ledger.claimedCount == 3)
+    }
+
+    @Test func overlapWaitsForTheOwnerAndInheritsWhatItMissed() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1", "2", "3"])
+        let b = await ledger.claim(["2", "3", "4"])
+        #expect(b.mine == ["4"])
+        #expect(b.theirs == [a.token: ["2", "3"]])
+        await ledger.release(b, missing: [])
+        // b waits on a's outcome; a misses "3" (and "1", which b never wanted).
+        let waiting = Task { await ledger.missingOfOthers(b) }
+        await ledger.release(a, missing: ["1", "3"])
+        #expect(await waiting.value == ["3"])
+        #expect(await ledger.missingOfOthers(a).isEmpty)
+        #expect(await ledger.claimedCount == 0)
+    }
+
+    @Test func anOwnerThatFinishedFirstStillAnswersItsWaiters() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1"])
+        let b = await ledger.claim(["1"])
+        let c = await ledger.claim(["1"])
+        await ledger.release(a, missing: ["1"])
+        await ledger.release(b, missing: [])
+        await ledger.release(c, missing: [])
+        #expect(await ledger.missingOfOthers(b) == ["1"])
+        #expect(await ledger.missingOfOthers(c) == ["1"], "the outcome is kept until every waiter has read it")
+    }
+
+    @Test func releasedIdsCanBeClaimedAgain() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1"])
+        await ledger.release(a, missing: ["1"])
+        let b = await ledger.claim(["1"])
+        #expect(b.mine == ["1"] && b.theirs.isEmpty)
+    }
+
+    @Test func twoFetchesWaitingOnEachOtherBothFinish() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1", "2"])
+        let b = await ledger.claim(["2", "3"])
+        let c = await ledger.claim(["3", "1"])
+        // Each releases its own, then waits on the others (any order).
+        let waits = [b, c, a].map { claim in Task { await ledger.release(claim, missing: []); return await ledger.missingOfOthers(claim) } }
+        for w in waits { #expect(await w.value.isEmpty) }
+    }
+}
