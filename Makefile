@@ -41,7 +41,7 @@ test: deps
 	GRASP_SYNC_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build $(SWIFT_TEST_FLAGS)
 
 bench: apt
-	cd Benchmarks && swift package --disable-sandbox benchmark --no-progress
+	cd Benchmarks && swift build -c release --product SyncWorker && swift package --disable-sandbox benchmark --target GraspBench --no-progress
 
 clean:
 	rm -rf .build Benchmarks/.build $(VENV)

@@ -7,14 +7,31 @@ let package = Package(
     platforms: [.macOS(.v14)],
     dependencies: [
         .package(name: "grasp-sync", path: ".."),
-        // traits: ["MallocInterposer"] turns off the default RuntimeInterposer trait, whose
-        // dependency is not in the local package mirror (toolchain notes §4).
-        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        // No traits: the default RuntimeInterposer's dependency is not in the local package
+        // mirror (toolchain notes §4), and the MallocInterposer puts a size header and
+        // counters on every allocation. No benchmark here reports malloc metrics, so the
+        // figures are taken with the plain system allocator, as the node itself runs.
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: []),
     ],
     targets: [
+        // The benchmark scenarios shared by the harness and the sync worker.
+        .target(
+            name: "BenchSupport",
+            dependencies: [
+                .product(name: "Nostr", package: "grasp-sync"),
+                .product(name: "Store", package: "grasp-sync"),
+                .product(name: "Relay", package: "grasp-sync"),
+                .product(name: "App", package: "grasp-sync"),
+                .product(name: "Health", package: "grasp-sync"),
+            ],
+            path: "BenchSupport"
+        ),
+        // Runs one sync scenario in its own process (see GraspBench/SyncBenchmarks.swift).
+        .executableTarget(name: "SyncWorker", dependencies: ["BenchSupport"], path: "SyncWorker"),
         .executableTarget(
             name: "GraspBench",
             dependencies: [
+                "BenchSupport",
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "Nostr", package: "grasp-sync"),
                 .product(name: "Store", package: "grasp-sync"),

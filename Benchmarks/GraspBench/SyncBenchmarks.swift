@@ -1,91 +1,60 @@
-import App
 import Benchmark
+import BenchSupport
 import Foundation
-import Health
-import Nostr
-import Relay
-import Store
 
-/// Full historic sync of the ingest corpus (100,000 NIP-34 events over 500 repositories) from
-/// a local peer relay into an empty node, and the re-sync when nothing changed. The peer is a
-/// real `NostrRelay` reached in memory (`LocalRelayTransport`), so the figures cover the
-/// engine, negentropy, both JSON codecs, verification, policy and SQLite, not the network.
-enum SyncBench {
-    static let peerURL = RelayURL("ws://peer.bench")!
-    static let nodeURL = IngestCorpus.service
-
-    static func makePeer(_ corpus: [NostrEvent], dir: URL) throws -> NostrRelay {
-        let store = try SQLiteEventStore(path: dir.appendingPathComponent("peer.sqlite").path)
-        let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [nodeURL])),
-                                     clock: ManualClock(start: 1_800_000_000))
-        let results = ingestor.ingest(batch: corpus)
-        precondition(results.allSatisfy { $0 == .saved })
-        return NostrRelay(ingestor: ingestor)
+/// Full historic sync of the ingest corpus from a local peer into an empty node, and the
+/// re-sync when nothing changed (``SyncRun``). Each runs in a `SyncWorker` process (built
+/// next to this executable by `make bench`), which reports its own figures: the harness waits
+/// for async benchmarks by blocking one of the cooperative pool's threads (one of two on a
+/// two-core machine), so an engine measured in this process would run on the other alone.
+enum SyncWorkerProcess {
+    /// `SyncWorker` in this executable's directory (found through /proc: the harness may
+    /// start benchmarks by a relative path).
+    static var executable: URL {
+        let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        return URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("SyncWorker")
     }
 
-    struct Node {
-        let store: SQLiteEventStore
-        let coordinator: SyncCoordinator
-    }
-
-    static func makeNode(transport: LocalRelayTransport, dir: URL) throws -> Node {
-        let store = try SQLiteEventStore(path: dir.appendingPathComponent("node-\(UUID().uuidString).sqlite").path)
-        let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [nodeURL])))
-        let config = SyncConfiguration(bootstrapRelays: [peerURL], ownURLs: [nodeURL], batchWindow: 0.05, settleDelay: 0.2)
-        return Node(store: store, coordinator: SyncCoordinator(configuration: config, ingestor: ingestor, transport: transport))
-    }
-
-    /// Ticks in real time until the peer is Connected (historic sync complete).
-    static func syncUntilConnected(_ node: Node) async {
-        while await node.coordinator.relayStatus(peerURL) != .connected {
-            await node.coordinator.tick()
-            try? await Task.sleep(nanoseconds: 20_000_000)
+    static func run(_ mode: SyncRun.Mode) throws -> SyncRun.Result {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            fatalError("\(executable.path) is missing: build it with `swift build -c release --product SyncWorker` in Benchmarks/ (`make bench` does)")
         }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = [mode.rawValue]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
+            fatalError("SyncWorker \(mode.rawValue) failed (exit \(process.terminationStatus))")
+        }
+        // The exact figures, also in the log (the table rounds large values).
+        FileHandle.standardError.write(Data("SyncWorker \(mode.rawValue): \(line)\n".utf8))
+        return try JSONDecoder().decode(SyncRun.Result.self, from: Data(line.utf8))
     }
 }
 
-func registerSyncBenchmarks(corpus: [NostrEvent]) {
-    let bytesUp = BenchmarkMetric.custom("bytes node->peer", useScalingFactor: false)
-    let bytesDown = BenchmarkMetric.custom("bytes peer->node", useScalingFactor: false)
-    let config = Benchmark.Configuration(metrics: [.wallClock, .peakMemoryResident, bytesUp, bytesDown], maxDuration: .seconds(120), maxIterations: 1)
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
-    try? FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    let transport = LocalRelayTransport()
-    let peer = try! SyncBench.makePeer(corpus, dir: dir)
-    transport.register(peer, at: SyncBench.peerURL)
+func registerSyncBenchmarks() {
+    let syncTime = BenchmarkMetric.custom("sync time (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+    let startTime = BenchmarkMetric.custom("coordinator start (ms)", polarity: .prefersSmaller, useScalingFactor: false)
+    let bytesUp = BenchmarkMetric.custom("bytes node->peer", polarity: .prefersSmaller, useScalingFactor: false)
+    let bytesDown = BenchmarkMetric.custom("bytes peer->node", polarity: .prefersSmaller, useScalingFactor: false)
+    let peakRSS = BenchmarkMetric.custom("peak RSS of the sync process (MB)", polarity: .prefersSmaller, useScalingFactor: false)
+    let config = Benchmark.Configuration(metrics: [syncTime, startTime, bytesUp, bytesDown, peakRSS],
+                                         units: [syncTime: .count, startTime: .count, peakRSS: .count],
+                                         maxDuration: .seconds(300), maxIterations: 1)
 
-    Benchmark("sync: full historic sync of 100k NIP-34 events from a local peer into an empty node", configuration: config) { benchmark in
-        let node = try SyncBench.makeNode(transport: transport, dir: dir)
-        let (up, down) = (transport.bytesSent, transport.bytesReceived)
-        await node.coordinator.start()
-        benchmark.startMeasurement()
-        await SyncBench.syncUntilConnected(node)
-        benchmark.stopMeasurement()
-        benchmark.measurement(bytesUp, transport.bytesSent - up)
-        benchmark.measurement(bytesDown, transport.bytesReceived - down)
-        let count = try node.store.totalCount()
-        precondition(count == corpus.count, "synced \(count) of \(corpus.count)")
-        await node.coordinator.stop()
-    }
-
-    Benchmark("sync: re-sync when nothing changed (restart past the quick-reconnect window)", configuration: config) { benchmark in
-        let node = try SyncBench.makeNode(transport: transport, dir: dir)
-        await node.coordinator.start()
-        await SyncBench.syncUntilConnected(node)
-        await node.coordinator.stop()
-        // A fresh coordinator on the same store: negentropy finds nothing to fetch.
-        let again = SyncBench.Node(store: node.store, coordinator: SyncCoordinator(
-            configuration: SyncConfiguration(bootstrapRelays: [SyncBench.peerURL], ownURLs: [SyncBench.nodeURL], batchWindow: 0.05,
-                                             quickReconnectWindow: 0, settleDelay: 0.2),
-            ingestor: EventIngestor(store: node.store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [SyncBench.nodeURL]))),
-            transport: transport))
-        let (up, down) = (transport.bytesSent, transport.bytesReceived)
-        await again.coordinator.start()
-        benchmark.startMeasurement()
-        await SyncBench.syncUntilConnected(again)
-        benchmark.stopMeasurement()
-        benchmark.measurement(bytesUp, transport.bytesSent - up)
-        benchmark.measurement(bytesDown, transport.bytesReceived - down)
-        await again.coordinator.stop()
+    for (mode, name) in [(SyncRun.Mode.full, "sync: full historic sync of 100k NIP-34 events from a local peer into an empty node"),
+                         (.resync, "sync: re-sync when nothing changed (restart past the quick-reconnect window)")] {
+        Benchmark(name, configuration: config) { benchmark in
+            let result = try SyncWorkerProcess.run(mode)
+            benchmark.measurement(syncTime, Int(result.milliseconds.rounded()))
+            benchmark.measurement(startTime, Int(result.startMilliseconds.rounded()))
+            benchmark.measurement(bytesUp, result.bytesUp)
+            benchmark.measurement(bytesDown, result.bytesDown)
+            benchmark.measurement(peakRSS, result.peakResidentBytes / 1_048_576)
+        }
     }
 }
