@@ -24,6 +24,11 @@ public protocol EventStore: Sendable {
     func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing
     /// Every stored 30617 announcement with identifier `d`, any author.
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent]
+    /// The first value of every tag named `name` (a single letter: the indexed tags) on
+    /// stored events of `kinds`, with the event's id; an event's repeated equal values once.
+    /// Cheaper than reading the events when only those tags matter (a restart rebuilding
+    /// the sync index from tens of thousands of root events).
+    func tagValues(named name: String, ofKinds kinds: [Int]) throws(StoreError) -> [TaggedValue]
     /// Whether some stored event has a tag named one of `tagNames` whose first value is one of `values`.
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool
     /// A stream of every event saved from now on (after its transaction committed).
@@ -48,5 +53,18 @@ extension EventStore {
     /// ``idListing(for:maxItems:ordered:)``).
     public func idListing(for filter: Filter, maxItems: Int) throws(StoreError) -> StoredIDListing {
         try idListing(for: filter, maxItems: maxItems, ordered: true)
+    }
+}
+
+/// One tag value of a stored event (``EventStore/tagValues(named:ofKinds:)``).
+public struct TaggedValue: Sendable, Equatable {
+    /// The event's id (hex).
+    public let eventID: String
+    /// The tag's first value.
+    public let value: String
+
+    public init(eventID: String, value: String) {
+        self.eventID = eventID
+        self.value = value
     }
 }

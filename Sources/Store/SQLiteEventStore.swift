@@ -264,6 +264,10 @@ public final class SQLiteEventStore: EventStore {
         try read { db in try SQLiteQueries.announcements(db, identifier: identifier) }
     }
 
+    public func tagValues(named name: String, ofKinds kinds: [Int]) throws(StoreError) -> [TaggedValue] {
+        try read { db in try SQLiteQueries.tagValues(db, named: name, ofKinds: kinds) }
+    }
+
     public func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool {
         try read { db in try SQLiteQueries.isReferenced(db, tagNames: tagNames, values: values) }
     }

@@ -74,6 +74,21 @@ enum SQLiteQueries {
         }
     }
 
+    static func tagValues(_ db: Database, named name: String, ofKinds kinds: [Int]) throws -> [TaggedValue] {
+        if kinds.isEmpty { return [] }
+        let sql = """
+            SELECT e.id, t.value FROM tags t JOIN events e ON e.seq = t.event_seq
+            WHERE t.name = ? AND e.kind IN (\(SQLiteEventStore.placeholders(kinds.count))) ORDER BY e.seq
+            """
+        var out: [TaggedValue] = []
+        let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([name] + kinds.map { $0 as any DatabaseValueConvertible }))
+        while let row = try cursor.next() {
+            let id: Data = row[0]
+            out.append(TaggedValue(eventID: Hex.encode(Array(id)), value: row[1]))
+        }
+        return out
+    }
+
     static func isReferenced(_ db: Database, tagNames: [String], values: [String]) throws -> Bool {
         if tagNames.isEmpty || values.isEmpty { return false }
         let sql = "SELECT 1 FROM tags WHERE name IN (\(SQLiteEventStore.placeholders(tagNames.count))) AND value IN (\(SQLiteEventStore.placeholders(values.count))) LIMIT 1"

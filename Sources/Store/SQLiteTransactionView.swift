@@ -63,6 +63,10 @@ public final class SQLiteTransactionView: EventStore, @unchecked Sendable {
         try run { try SQLiteQueries.idListing(db, for: filter, maxItems: maxItems, ordered: ordered) }
     }
 
+    public func tagValues(named name: String, ofKinds kinds: [Int]) throws(StoreError) -> [TaggedValue] {
+        try run { try SQLiteQueries.tagValues(db, named: name, ofKinds: kinds) }
+    }
+
     public func announcements(identifier: String) throws(StoreError) -> [NostrEvent] {
         try run { try SQLiteQueries.announcements(db, identifier: identifier) }
     }

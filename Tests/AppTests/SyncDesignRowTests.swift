@@ -4,6 +4,7 @@ import Health
 import Nostr
 import Relay
 import SyncMetrics
+import Layers
 import Testing
 import Transport
 
@@ -287,6 +288,28 @@ import Transport
             Issue.record("restart within 15 minutes should be a quick reconnect")
             return
         }
+    }
+
+    /// A restart rebuilds the desired index from the store (root events through their `a`
+    /// tags in the tag index): the same index the self-subscriber built from the events,
+    /// including a root event naming two repositories and one naming an unknown repository.
+    @Test func restartRebuildsTheDesiredIndexFromTheStore() async throws {
+        let s = try SyncScenario()
+        let repo = s.announcement("one", relays: [Self.peer])
+        let other = s.announcement("two", relays: [RelayURL("ws://other.test")!])
+        let both = SyncScenario.contributor.sign(kind: 1621, tags: [["a", "30617:\(repo.pubkey):one"], ["a", "30617:\(other.pubkey):two"],
+                                                                    ["a", "30617:\(repo.pubkey):one"], ["p", repo.pubkey]],
+                                                 content: "both", createdAt: s.now - 100)
+        let unknown = SyncScenario.contributor.sign(kind: 1617, tags: [["a", "30617:\(repo.pubkey):gone"]], content: "p", createdAt: s.now - 90)
+        let events = [repo, other, s.issue(for: repo, 1), s.issue(for: other, 2), both, unknown, s.comment(on: both)]
+        for e in events { #expect(s.ingestor.ingest(e) == .saved || e.id == unknown.id) }
+        var expected = RepoSyncIndex()
+        let stored = events.filter { s.has($0) }
+        _ = SelfSubscriberBatch.apply(stored, to: &expected, ownURLs: [SyncScenario.nodeURL])
+        await s.start()
+        let rebuilt = await s.coordinator.desiredIndex()
+        #expect(rebuilt == expected)
+        #expect(rebuilt.repos.values.map(\.rootEvents.count).reduce(0, +) == 4)
     }
 
     @Test func w31IdFetchRetriesAreBoundedAndMarkTheBatchFailed() async throws {

@@ -358,6 +358,22 @@ struct SQLiteEventStoreQueryTests {
         #expect(Hex.encode(list.id(at: 4)) == mine[4].id)
     }
 
+    @Test func tagValuesListFirstValuesOfIndexedTagsByKind() throws {
+        let store = try SQLiteEventStore()
+        let issue = Keys.owner.sign(kind: 1621, tags: [["a", "30617:x:one"], ["a", "30617:x:two", "wss://hint"], ["a", "30617:x:one"], ["e", "ff"]],
+                                    content: "", createdAt: t0)
+        let patch = Keys.owner.sign(kind: 1617, tags: [["a", "30617:x:three"]], content: "", createdAt: t0 + 1)
+        let note = Keys.owner.sign(kind: 1, tags: [["a", "30617:x:four"]], content: "", createdAt: t0 + 2)
+        for e in [issue, patch, note] { try #require(try store.insert(e) == .saved) }
+        let values = try store.tagValues(named: "a", ofKinds: [1617, 1621])
+        #expect(Set(values.map { "\($0.eventID) \($0.value)" }) == [
+            "\(issue.id) 30617:x:one", "\(issue.id) 30617:x:two", "\(patch.id) 30617:x:three",
+        ])
+        #expect(values.count == 3, "an event's repeated value is listed once")
+        #expect(try store.tagValues(named: "a", ofKinds: []).isEmpty)
+        #expect(try store.tagValues(named: "e", ofKinds: [1621]) == [TaggedValue(eventID: issue.id, value: "ff")])
+    }
+
     @Test func unorderedIDListingHasTheSameItemsAsTheOrderedOne() throws {
         let store = try SQLiteEventStore()
         var events = (0..<6).map { Keys.owner.sign(kind: 1, tags: [["t", "x"]], content: "n\($0)", createdAt: t0 + Int64(5 - $0 / 2)) }

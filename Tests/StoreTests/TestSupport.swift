@@ -108,6 +108,7 @@ struct FailingStore: EventStore {
     func count(_ filters: [Filter]) throws(StoreError) -> Int { throw Self.error }
     func idListing(for filter: Filter, maxItems: Int, ordered: Bool) throws(StoreError) -> StoredIDListing { throw Self.error }
     func announcements(identifier: String) throws(StoreError) -> [NostrEvent] { throw Self.error }
+    func tagValues(named name: String, ofKinds kinds: [Int]) throws(StoreError) -> [TaggedValue] { throw Self.error }
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool { throw Self.error }
     func subscribe(bufferLimit: Int?) -> AsyncStream<NostrEvent> { AsyncStream { $0.finish() } }
     var publishedEventCount: Int { 0 }

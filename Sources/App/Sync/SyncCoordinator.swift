@@ -195,8 +195,17 @@ public actor SyncCoordinator {
     func preloadDesiredIndex() {
         do {
             let announcements = try ingestor.store.query([Filter(kinds: [NIP34.repoAnnouncement], limit: Int.max)], maxLimit: Int.max)
-            let roots = try ingestor.store.query([Filter(kinds: Array(NIP34.rootKinds).sorted(), limit: Int.max)], maxLimit: Int.max)
-            _ = SelfSubscriberBatch.apply(announcements + roots, to: &desired, ownURLs: configuration.ownURLs)
+            _ = SelfSubscriberBatch.apply(announcements, to: &desired, ownURLs: configuration.ownURLs)
+            // Root events only matter through their `a` tags: those are read from the tag
+            // index instead of parsing every stored root event.
+            var refsByRoot: [String: [RepoRef]] = [:]
+            for tagged in try ingestor.store.tagValues(named: "a", ofKinds: Array(NIP34.rootKinds).sorted()) {
+                guard let ref = RepoRef(tagged.value), ref.kind == NIP34.repoAnnouncement else { continue }
+                refsByRoot[tagged.eventID, default: []].append(ref)
+            }
+            var index = desired
+            for (id, refs) in refsByRoot { _ = index.attach(rootEvent: id, to: refs) }
+            desired = index
         } catch {
             logger.error("could not preload the desired sync index: \(error)")
         }
