@@ -30,8 +30,6 @@ enum SyncWorkerProcess {
         guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
             fatalError("SyncWorker \(mode.rawValue) failed (exit \(process.terminationStatus))")
         }
-        // The exact figures, also in the log (the table rounds large values).
-        FileHandle.standardError.write(Data("SyncWorker \(mode.rawValue): \(line)\n".utf8))
         return try JSONDecoder().decode(SyncRun.Result.self, from: Data(line.utf8))
     }
 }
