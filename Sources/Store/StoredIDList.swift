@@ -1,7 +1,8 @@
-/// `(created_at, id)` pairs in ascending order, as negentropy needs them, kept flat (one
-/// array of timestamps, one of id bytes) so a million items cost two allocations.
+/// `(created_at, id)` pairs for negentropy, kept flat (one array of timestamps, one of id
+/// bytes) so a million items cost two allocations. In ascending order unless they were
+/// listed unordered (``EventStore/idListing(for:maxItems:ordered:)``).
 public struct StoredIDList: Sendable, Equatable {
-    /// Timestamps, ascending.
+    /// Timestamps, in listing order.
     public var timestamps: [UInt64] = []
     /// 32 bytes per item, in the same order.
     public var idBytes: [UInt8] = []
