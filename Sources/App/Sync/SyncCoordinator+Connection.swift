@@ -290,11 +290,13 @@ extension SyncCoordinator {
         var toClose: [String] = []
         let closeFirst = forceConsolidation
         if consolidating || forceConsolidation || state.liveSubscriptions.count + newSubscriptions > configuration.consolidationThreshold {
-            var needs = confirmed.needs(for: url)
-            let pendingNeeds = pending.pendingNeeds(for: url)
-            for (ref, level) in pendingNeeds.repos { needs.insert(ref, level: max(level, needs.repos[ref] ?? level)) }
+            // Only repos matter here (root events are covered relay-wide): no union of root ids.
+            var repos = RelaySyncNeeds(repos: confirmed.needs(for: url).repos)
+            for batch in pending.batches(for: url) {
+                for (ref, level) in batch.repos { repos.insert(ref, level: level) }
+            }
             var all = SyncFilterBuilder.layer1(since: nil, live: true)
-            all += SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true)
+            all += SyncFilterBuilder.filters(repos: repos.repos, rootEvents: [], since: nil, live: true)
             all.append(SyncFilterBuilder.rootEventRepliesLive())
             all += state.liveSubscriptions.values.joined().filter { !SyncFilterBuilder.isLayer3($0) }
             all += fresh
