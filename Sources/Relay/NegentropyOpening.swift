@@ -29,12 +29,7 @@ enum NegentropyOpening: Sendable {
             return .tooMany(limit: limit)
         case .items(let list):
             do {
-                var storage = NegentropyStorage()
-                storage.reserveCapacity(list.count)
-                for i in 0..<list.count {
-                    try storage.insert(timestamp: list.timestamps[i], id: NegentropyID(bytes: list.id(at: i))!)
-                }
-                try storage.seal()
+                let storage = try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
                 var engine = try Negentropy(storage: storage, frameSizeLimit: limits.negentropyFrameSizeLimit)
                 let reply = try engine.reconcile(initialMessage)
                 return .open(engine, reply: reply)

@@ -106,6 +106,24 @@ struct NegentropyRandomTests {
         }
     }
 
+    /// Flat columns (a store listing) seal to the same set as items inserted one by one.
+    @Test func flatColumnsSealLikeInsertedItems() throws {
+        var rng = SplitMix64(seed: 23)
+        let ids = (0..<300).map { _ in rng.bytes(32) }
+        let timestamps = (0..<300).map { UInt64(1_000 - $0 % 50) }
+        var inserted = NegentropyStorage()
+        for (t, id) in zip(timestamps, ids) { try inserted.insert(timestamp: t, id: NegentropyID(bytes: id)!) }
+        try inserted.seal()
+        let flat = try NegentropyStorage(sealingTimestamps: timestamps, idBytes: ids.flatMap { $0 })
+        #expect(flat.count == 300)
+        var a = try Negentropy(storage: inserted, frameSizeLimit: 0)
+        var b = try Negentropy(storage: flat, frameSizeLimit: 0)
+        #expect(try a.initiate() == b.initiate())
+        #expect(throws: NegentropyError.duplicateItemInserted) {
+            try NegentropyStorage(sealingTimestamps: [1, 1], idBytes: ids[0] + ids[0])
+        }
+    }
+
     @Test func duplicateItemsAreRejectedAtSeal() throws {
         var rng = SplitMix64(seed: 11)
         let id = NegentropyID(bytes: rng.bytes(32))!

@@ -34,13 +34,7 @@ struct HistoricSyncContext: Sendable {
         case .tooMany(let limit):
             throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
         case .items(let list):
-            var storage = NegentropyStorage()
-            storage.reserveCapacity(list.count)
-            for i in 0..<list.count {
-                try storage.insert(timestamp: list.timestamps[i], id: NegentropyID(bytes: list.id(at: i))!)
-            }
-            try storage.seal()
-            return storage
+            return try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
         }
     }
 

@@ -24,6 +24,17 @@ public struct NegentropyStorage: Sendable {
         try seal()
     }
 
+    /// Creates a sealed storage from flat columns, in any order: `timestamps[i]` with the
+    /// 32 bytes at `idBytes[32 * i ..< 32 * i + 32]` (how a store lists ids for a NEG-OPEN).
+    /// - Throws: as ``init(sealing:)``.
+    public init(sealingTimestamps timestamps: [UInt64], idBytes: [UInt8]) throws(NegentropyError) {
+        precondition(idBytes.count == timestamps.count * 32, "32 id bytes per timestamp")
+        let items = idBytes.withUnsafeBytes { raw in
+            timestamps.indices.map { NegentropyItem(timestamp: timestamps[$0], id: NegentropyID(loadingFrom: raw, offset: $0 * 32)) }
+        }
+        try self.init(sealing: items)
+    }
+
     /// Number of items.
     public var count: Int { items.count }
 
