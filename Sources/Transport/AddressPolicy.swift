@@ -8,9 +8,10 @@ import Glibc
 
 /// The SSRF guard: relay URLs come from untrusted announcements, so by default the node
 /// refuses to dial loopback, private, link-local, multicast, unspecified and other
-/// non-public addresses. A host name is checked on every address it resolves to, and the
-/// WebSocket transport then dials exactly the checked addresses (no second DNS lookup, so a
-/// rebinding DNS server cannot swap in a private address after the check).
+/// non-public addresses. A host name is checked on every address it resolves to (one
+/// lookup through `resolver`), and the WebSocket transport then dials exactly the checked
+/// addresses, never the name: a rebinding DNS server whose next answer is private gets no
+/// second question. The URL's host is still used for SNI, certificate checks and `Host`.
 ///
 /// Opting in: `allowPrivate` (`--allow-private-relays`) allows every address;
 /// `allowedHosts` lists host names or IP literals allowed even when non-public (matched
@@ -24,9 +25,12 @@ public struct AddressPolicy: Sendable {
         didSet { allowedAddresses = Self.addresses(in: allowedHosts) }
     }
     private var allowedAddresses: Set<ResolvedAddress>
+    /// Resolves host names for `vet` (the system resolver unless a test injects a double).
+    public var resolver: any HostResolver
 
-    public init(allowPrivate: Bool = false, allowedHosts: Set<String> = []) {
+    public init(allowPrivate: Bool = false, allowedHosts: Set<String> = [], resolver: any HostResolver = SystemHostResolver()) {
         self.allowPrivate = allowPrivate
+        self.resolver = resolver
         self.allowedHosts = Set(allowedHosts.map { Self.normalisedHost($0) })
         self.allowedAddresses = Self.addresses(in: allowedHosts)
     }
@@ -41,7 +45,7 @@ public struct AddressPolicy: Sendable {
     /// Checks `url` like `check` and returns the addresses to dial: nil when the URL is
     /// allowed without looking at addresses (`allowPrivate` or a listed host; the caller
     /// then dials the host name), else every address the host has (all of them public or
-    /// listed), in resolver order.
+    /// listed), in resolver order. Resolves through `resolver`, exactly once.
     public func vet(_ url: RelayURL) async throws(TransportError) -> [ResolvedAddress]? {
         if allowPrivate || isAllowedHost(url.host) { return nil }
         let host = url.host
@@ -49,13 +53,8 @@ public struct AddressPolicy: Sendable {
         if let literal = Self.parseIPv4(host) ?? Self.parseIPv6(host) {
             addresses = [literal]
         } else {
-            do {
-                addresses = try await NIOThreadPool.singleton.runIfActive { try Self.resolveUntyped(host) }
-            } catch let error as TransportError {
-                throw error
-            } catch {
-                throw .dnsFailure("cannot resolve \(host): \(error)")
-            }
+            addresses = try await resolver.resolve(host)
+            if addresses.isEmpty { throw .dnsFailure("no addresses for \(host)") }
         }
         try checkAddresses(addresses, host: host)
         return addresses
@@ -101,10 +100,6 @@ public struct AddressPolicy: Sendable {
             if bytes.count == 4 { return bytes.map(String.init).joined(separator: ".") }
             return stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
         }
-    }
-
-    private static func resolveUntyped(_ host: String) throws -> [ResolvedAddress] {
-        try resolve(host)
     }
 
     /// Resolves a host (IP literals parse without DNS); blocks while resolving.

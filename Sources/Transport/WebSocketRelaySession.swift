@@ -33,9 +33,14 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     private var undecodable = 0
     private var extensions: [String] = []
     private var endWaiters: [CheckedContinuation<Void, Never>] = []
+    private var dialled: [String] = []
 
     /// Inbound frames that were not valid relay messages (skipped).
     public var undecodableMessages: Int { lock.withLock { undecodable } }
+
+    /// Every TCP target this session tried, in order (`address:port`, or `host:port` when the
+    /// policy let the name through unchecked): shows which addresses were actually dialled.
+    public var dialledTargets: [String] { lock.withLock { dialled } }
 
     /// The WebSocket extensions the server accepted (`["permessage-deflate"]` when
     /// compression was negotiated).
@@ -184,6 +189,7 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
         var lastError: (any Error)?
         for target in targets {
             try Task.checkCancellation()
+            lock.withLock { dialled.append(target.description) }
             do {
                 return try await connector.connect(target)
             } catch {
