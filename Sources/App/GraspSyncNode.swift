@@ -53,7 +53,14 @@ public final class GraspSyncNode: Sendable {
         } catch {
             throw .configuration("metrics: \(error)")
         }
-        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, observer: observability, logger: logger)
+        let clientLimits = ClientLimits(
+            eventsPerSecondPerConnection: configuration.eventsPerSecondPerConnection,
+            eventBurstPerConnection: configuration.eventBurstPerConnection,
+            eventsPerSecondPerIP: configuration.eventsPerSecondPerIP, eventBurstPerIP: configuration.eventBurstPerIP,
+            maxConnectionsPerIP: configuration.maxConnectionsPerIP, maxConnections: configuration.maxConnections,
+            trustedProxyHeader: configuration.trustedProxyHeader)
+        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, observer: observability,
+                           clientLimits: clientLimits, logger: logger)
         let sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
             batchWindow: Double(configuration.syncBatchWindowMilliseconds) / 1000,

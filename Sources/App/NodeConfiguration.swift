@@ -33,6 +33,17 @@ public struct NodeConfiguration: Sendable {
     public var allowedRelayHosts: Set<String> = []
     /// Run the sync engine (tests of the served relay alone turn it off).
     public var syncEnabled = true
+    /// Write budget per client connection: sustained EVENTs per second and burst.
+    public var eventsPerSecondPerConnection: Double = 10
+    public var eventBurstPerConnection: Int = 100
+    /// Write budget per client IP (all its connections together).
+    public var eventsPerSecondPerIP: Double = 20
+    public var eventBurstPerIP: Int = 300
+    /// Open WebSocket connections per client IP and in total (more get 503 at the upgrade).
+    public var maxConnectionsPerIP: Int = 20
+    public var maxConnections: Int = 1_000
+    /// Header carrying the client IP behind a reverse proxy (nil: the socket's peer address).
+    public var trustedProxyHeader: String?
 
     public init(host: String = "127.0.0.1", port: Int = 7447, dataDirectory: URL = URL(fileURLWithPath: "data"),
                 serviceURLs: [RelayURL] = [], requireCloneListing: Bool = false, archive: Bool = false,

@@ -31,6 +31,8 @@ final class NodeObservability: RelayObserver, @unchecked Sendable {
     func messageReceived(verb: String) { metrics.messageReceived(verb: verb) }
     func negentropySessionOpened() { metrics.negentropySessionOpened() }
     func negentropySessionClosed() { metrics.negentropySessionClosed() }
+    func eventRateLimited(scope: RateLimitScope) { metrics.eventRateLimited(scope: scope.rawValue) }
+    func connectionRefused(_ reason: ConnectionRefusal) { metrics.connectionRefused(reason: reason.rawValue) }
 
     func eventIngested(kind: Int, result: IngestResult) {
         switch result {

@@ -60,6 +60,12 @@ public enum NodeMetricNames {
     public static let servedEventsStored = "grasp_relay_events_stored_total"
     /// Counter `{prefix}`: client events refused, by NIP-01 machine-readable prefix.
     public static let servedEventsRefused = "grasp_relay_events_refused_total"
+    /// Counter `{scope}`: client events refused by a write budget before being processed,
+    /// by budget (`connection`, `ip`); they also count in `grasp_relay_events_refused_total`.
+    public static let servedEventsRateLimited = "grasp_relay_events_rate_limited_total"
+    /// Counter `{reason}`: WebSocket upgrades refused with 503 by a connection cap, by cap
+    /// (`per_ip`, `total`).
+    public static let servedConnectionsRefused = "grasp_relay_connections_refused_total"
     /// Gauge, no labels: open NIP-77 negentropy sessions.
     public static let servedNegentropySessionsOpen = "grasp_relay_negentropy_sessions_open"
     /// Counter, no labels: NIP-77 negentropy sessions opened since start.
@@ -73,6 +79,7 @@ public enum NodeMetricNames {
         rejectedHotCacheMisses, rejectedHotCacheExpired, rejectedColdIndexExpired,
         rejectedInvalidated,
         servedConnectionsOpen, servedMessagesReceived, servedEventsStored, servedEventsRefused,
+        servedEventsRateLimited, servedConnectionsRefused,
         servedNegentropySessionsOpen, servedNegentropySessionsOpened,
     ]
 }

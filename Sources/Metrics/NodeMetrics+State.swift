@@ -57,6 +57,12 @@ extension NodeMetrics {
         var eventsRefused = SeriesFamily<Counter>(
             NodeMetricNames.servedEventsRefused, help: "Client events refused by machine-readable prefix",
             labels: ["prefix"])
+        var eventsRateLimited = SeriesFamily<Counter>(
+            NodeMetricNames.servedEventsRateLimited, help: "Client events refused by a write budget, by budget",
+            labels: ["scope"])
+        var connectionsRefused = SeriesFamily<Counter>(
+            NodeMetricNames.servedConnectionsRefused, help: "Client WebSocket upgrades refused by a connection cap, by cap",
+            labels: ["reason"])
 
         /// Open client connections behind `grasp_relay_connections_open`.
         var openConnections = 0
@@ -86,6 +92,8 @@ extension NodeMetrics {
             for verb in NodeMetrics.knownVerbs { _ = messagesReceived.series([verb], on: registry) }
             for prefix in MachineReadablePrefix.allCases { _ = eventsRefused.series([prefix.rawValue], on: registry) }
             _ = eventsRefused.series(["other"], on: registry)
+            for scope in NodeMetrics.rateLimitScopes { _ = eventsRateLimited.series([scope], on: registry) }
+            for reason in NodeMetrics.connectionRefusalReasons { _ = connectionsRefused.series([reason], on: registry) }
         }
 
         /// Makes sure both attempt-counter series of `relay` exist.
@@ -140,6 +148,8 @@ extension NodeMetrics {
             messagesReceived.remove(from: registry, where: all)
             eventsStored.remove(from: registry, where: all)
             eventsRefused.remove(from: registry, where: all)
+            eventsRateLimited.remove(from: registry, where: all)
+            connectionsRefused.remove(from: registry, where: all)
         }
     }
 }

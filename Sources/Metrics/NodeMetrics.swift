@@ -279,6 +279,30 @@ public final class NodeMetrics: @unchecked Sendable {
         withState { state, registry in state.eventsRefused.series([label], on: registry).increment() }
     }
 
+    /// The `scope` labels of `grasp_relay_events_rate_limited_total` (the served relay's
+    /// write budgets); others count as `other`.
+    public static let rateLimitScopes = ["connection", "ip"]
+    /// The `reason` labels of `grasp_relay_connections_refused_total`; others count as `other`.
+    public static let connectionRefusalReasons = ["per_ip", "total"]
+
+    /// A client event was refused by the `scope` write budget
+    /// (`grasp_relay_events_rate_limited_total{scope}` and
+    /// `grasp_relay_events_refused_total{prefix="rate-limited"}`).
+    public func eventRateLimited(scope: String) {
+        let label = Self.rateLimitScopes.contains(scope) ? scope : "other"
+        withState { state, registry in
+            state.eventsRateLimited.series([label], on: registry).increment()
+            state.eventsRefused.series([MachineReadablePrefix.rateLimited.rawValue], on: registry).increment()
+        }
+    }
+
+    /// A client's WebSocket upgrade was refused by a connection cap
+    /// (`grasp_relay_connections_refused_total{reason}`).
+    public func connectionRefused(reason: String) {
+        let label = Self.connectionRefusalReasons.contains(reason) ? reason : "other"
+        withState { state, registry in state.connectionsRefused.series([label], on: registry).increment() }
+    }
+
     /// A client opened a NIP-77 session (`grasp_relay_negentropy_sessions_open` + 1,
     /// `grasp_relay_negentropy_sessions_opened_total` + 1).
     public func negentropySessionOpened() {

@@ -14,9 +14,13 @@ public final class NostrRelay: Sendable {
     public let negentropyIdleTimeout: Double
     /// Optional observer of protocol activity (metrics); called from connection tasks.
     public let observer: (any RelayObserver)?
+    /// Write budgets and connection caps of WebSocket clients; nil enforces none (in-process
+    /// relays of tests and benchmarks).
+    public let admission: ClientAdmission?
 
     public init(ingestor: EventIngestor, information: RelayInformation = RelayInformation(), clock: any NodeClock = SystemClock(),
                 negentropyIdleTimeout: Double = 300, observer: (any RelayObserver)? = nil,
+                clientLimits: ClientLimits? = nil,
                 logger: Logger = Logger(label: "grasp-sync.relay")) {
         self.store = ingestor.store
         self.ingestor = ingestor
@@ -24,6 +28,7 @@ public final class NostrRelay: Sendable {
         self.clock = clock
         self.negentropyIdleTimeout = negentropyIdleTimeout
         self.observer = observer
+        self.admission = clientLimits.map { ClientAdmission(limits: $0, clock: clock) }
         self.logger = logger
     }
 
@@ -39,4 +44,13 @@ public protocol RelayObserver: Sendable {
     func eventIngested(kind: Int, result: IngestResult)
     func negentropySessionOpened()
     func negentropySessionClosed()
+    /// An EVENT was refused with `rate-limited:` by the `scope` budget (not ingested).
+    func eventRateLimited(scope: RateLimitScope)
+    /// A WebSocket upgrade was refused with 503 by a connection cap.
+    func connectionRefused(_ reason: ConnectionRefusal)
+}
+
+extension RelayObserver {
+    public func eventRateLimited(scope: RateLimitScope) {}
+    public func connectionRefused(_ reason: ConnectionRefusal) {}
 }

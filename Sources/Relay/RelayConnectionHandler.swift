@@ -11,9 +11,12 @@ final class RelayConnectionHandler {
     private(set) var subscriptions: [String: [Filter]] = [:]
     var negentropySessions: [String: NegentropySessionState] = [:]
     var negentropyGeneration = 0
+    /// The connection's write budget (nil: unlimited).
+    let budget: ConnectionBudget?
 
-    init(relay: NostrRelay) {
+    init(relay: NostrRelay, budget: ConnectionBudget? = nil) {
         self.relay = relay
+        self.budget = budget
     }
 
     var limits: RelayLimits { relay.limits }
@@ -56,6 +59,11 @@ final class RelayConnectionHandler {
         switch message {
         case .event(let event):
             relay.observer?.messageReceived(verb: "EVENT")
+            // Charged before verification and storage: a flood costs the node only parsing.
+            if let budget, let scope = budget.chargeEvent() {
+                relay.observer?.eventRateLimited(scope: scope)
+                return [.send(.ok(eventID: event.id, accepted: false, message: budget.refusalMessage(scope)))]
+            }
             let result = relay.ingestor.ingest(event)
             relay.observer?.eventIngested(kind: event.kind, result: result)
             let answer = result.okAnswer

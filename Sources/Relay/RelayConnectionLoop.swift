@@ -11,6 +11,7 @@ import Store
 enum RelayConnectionLoop {
     static func run(
         relay: NostrRelay,
+        budget: ConnectionBudget? = nil,
         readClient: @escaping @Sendable (_ deliver: @Sendable (RelayConnectionInput) async -> Void) async -> Void,
         write: @escaping @Sendable (String) async throws -> Void,
         close: @escaping @Sendable (String) async -> Void
@@ -19,7 +20,7 @@ enum RelayConnectionLoop {
         defer { relay.observer?.connectionClosed() }
         let limits = relay.limits
         let inputs = AsyncChannel<RelayConnectionInput>()
-        let handler = RelayConnectionHandler(relay: relay)
+        let handler = RelayConnectionHandler(relay: relay, budget: budget)
         defer { handler.shutdown() }
         let live = relay.store.subscribe(bufferLimit: limits.maxQueuedLiveEvents)
         await withTaskGroup(of: Void.self) { group in

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
@@ -26,11 +27,21 @@ public enum RelayServer {
         logger: Logger
     ) throws -> some ApplicationProtocol {
         let router = Router()
+        if let admission = relay.admission {
+            // First, so it precedes every route (and the not-found answer).
+            router.add(middleware: ConnectionRefusalMiddleware(retryAfterSeconds: admission.limits.retryAfterSeconds))
+        }
         addInformationRoute(to: router, relay: relay)
         configureRouter(router)
-        let wsRouter = Router(context: BasicWebSocketRequestContext.self)
-        wsRouter.ws("/") { inbound, outbound, _ in
-            await serveConnection(relay: relay, inbound: inbound, outbound: outbound)
+        let wsRouter = Router(context: RelayWebSocketRequestContext.self)
+        wsRouter.ws("/") { inbound, outbound, context in
+            let budget = relay.admission.map { admission in
+                let trusted = admission.limits.trustedProxyHeader
+                let values = trusted.flatMap { HTTPField.Name($0) }.map { context.request.headers[values: $0] } ?? []
+                return admission.connectionBudget(ip: ClientAddress.resolve(
+                    peerIP: context.requestContext.peerIP, headerValues: values, trustedHeader: trusted))
+            }
+            await serveConnection(relay: relay, budget: budget, inbound: inbound, outbound: outbound)
         }
         let limits = relay.limits
         let wsConfig = WebSocketServerConfiguration(
@@ -38,7 +49,18 @@ public enum RelayServer {
             extensions: compression ? [.perMessageDeflate(maxDecompressedFrameSize: limits.hardMessageLength)] : [],
             autoPing: .enabled(timePeriod: .seconds(30))
         )
-        var server: HTTPServerBuilder = .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig))
+        var server: HTTPServerBuilder
+        if let admission = relay.admission {
+            let wsResponder = wsRouter.buildResponder()
+            let observer = relay.observer
+            server = HTTPServerBuilder { responder in
+                AdmissionControlledChannel(
+                    base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder, configuration: .init(ws: wsConfig)),
+                    admission: admission, observer: observer)
+            }
+        } else {
+            server = .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig))
+        }
         if let tls {
             // The TLS context is built once here; a bad certificate fails at start-up.
             server = try .tls(server, tlsConfiguration: tls)
@@ -71,10 +93,12 @@ public enum RelayServer {
     }
 
     /// Runs one WebSocket client connection until either side closes it.
-    static func serveConnection(relay: NostrRelay, inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter) async {
+    static func serveConnection(relay: NostrRelay, budget: ConnectionBudget?, inbound: WebSocketInboundStream,
+                                outbound: WebSocketOutboundWriter) async {
         let limits = relay.limits
         await RelayConnectionLoop.run(
             relay: relay,
+            budget: budget,
             readClient: { deliver in
                 do {
                     for try await message in inbound.messages(maxSize: limits.hardMessageLength) {

@@ -57,6 +57,27 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Flag(name: .customLong("no-sync"), help: "Serve only; do not run the GRASP-02 sync engine. [env: GRASP_SYNC_NO_SYNC]")
     var noSync = false
 
+    @Option(name: .customLong("max-events-per-sec-per-connection"), help: "Sustained EVENTs per second one client connection may send; more get 'rate-limited:'. [env: GRASP_SYNC_MAX_EVENTS_PER_SEC_PER_CONNECTION] (default: 10)")
+    var maxEventsPerSecPerConnection: Double?
+
+    @Option(name: .customLong("event-burst-per-connection"), help: "EVENTs one client connection may send in a burst. [env: GRASP_SYNC_EVENT_BURST_PER_CONNECTION] (default: 100)")
+    var eventBurstPerConnection: Int?
+
+    @Option(name: .customLong("max-events-per-sec-per-ip"), help: "Sustained EVENTs per second all connections of one client IP may send. [env: GRASP_SYNC_MAX_EVENTS_PER_SEC_PER_IP] (default: 20)")
+    var maxEventsPerSecPerIP: Double?
+
+    @Option(name: .customLong("event-burst-per-ip"), help: "EVENTs one client IP may send in a burst. [env: GRASP_SYNC_EVENT_BURST_PER_IP] (default: 300)")
+    var eventBurstPerIP: Int?
+
+    @Option(name: .customLong("max-connections-per-ip"), help: "Open WebSocket connections per client IP; more get HTTP 503. [env: GRASP_SYNC_MAX_CONNECTIONS_PER_IP] (default: 20)")
+    var maxConnectionsPerIP: Int?
+
+    @Option(name: .customLong("max-connections"), help: "Open WebSocket connections in total; more get HTTP 503. [env: GRASP_SYNC_MAX_CONNECTIONS] (default: 1000)")
+    var maxConnections: Int?
+
+    @Option(name: .customLong("trusted-proxy-header"), help: "Header with the client IP set by your reverse proxy (e.g. X-Forwarded-For); ignored when unset. [env: GRASP_SYNC_TRUSTED_PROXY_HEADER]")
+    var trustedProxyHeader: String?
+
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: GRASP_SYNC_LOG_LEVEL] (default: info)")
     var logLevel: String?
 
@@ -121,6 +142,37 @@ struct GraspSyncCommand: AsyncParsableCommand {
             .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
         config.allowedRelayHosts = Set(hosts)
         config.syncEnabled = !(noSync || flag("NO_SYNC"))
+        if let rate = try maxEventsPerSecPerConnection ?? number("MAX_EVENTS_PER_SEC_PER_CONNECTION", Double.init) {
+            guard rate > 0 else { throw ValidationError("--max-events-per-sec-per-connection must be positive") }
+            config.eventsPerSecondPerConnection = rate
+        }
+        if let burst = try eventBurstPerConnection ?? number("EVENT_BURST_PER_CONNECTION", Int.init) {
+            guard burst >= 1 else { throw ValidationError("--event-burst-per-connection must be at least 1") }
+            config.eventBurstPerConnection = burst
+        }
+        if let rate = try maxEventsPerSecPerIP ?? number("MAX_EVENTS_PER_SEC_PER_IP", Double.init) {
+            guard rate > 0 else { throw ValidationError("--max-events-per-sec-per-ip must be positive") }
+            config.eventsPerSecondPerIP = rate
+        }
+        if let burst = try eventBurstPerIP ?? number("EVENT_BURST_PER_IP", Int.init) {
+            guard burst >= 1 else { throw ValidationError("--event-burst-per-ip must be at least 1") }
+            config.eventBurstPerIP = burst
+        }
+        if let count = try maxConnectionsPerIP ?? number("MAX_CONNECTIONS_PER_IP", Int.init) {
+            guard count >= 1 else { throw ValidationError("--max-connections-per-ip must be at least 1") }
+            config.maxConnectionsPerIP = count
+        }
+        if let count = try maxConnections ?? number("MAX_CONNECTIONS", Int.init) {
+            guard count >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+            config.maxConnections = count
+        }
+        if let header = trustedProxyHeader ?? setting("TRUSTED_PROXY_HEADER") {
+            let name = header.trimmingCharacters(in: .whitespaces)
+            guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw ValidationError("--trusted-proxy-header '\(header)' is not a header name")
+            }
+            config.trustedProxyHeader = name
+        }
 
         let logger = Logger(label: "grasp-sync")
         let node = try GraspSyncNode(configuration: config, logger: logger)

@@ -39,6 +39,8 @@ struct ExpositionTests {
         .init(name: "grasp_relay_messages_received_total", type: "counter", labels: ["verb"]),
         .init(name: "grasp_relay_events_stored_total", type: "counter", labels: ["kind"]),
         .init(name: "grasp_relay_events_refused_total", type: "counter", labels: ["prefix"]),
+        .init(name: "grasp_relay_events_rate_limited_total", type: "counter", labels: ["scope"]),
+        .init(name: "grasp_relay_connections_refused_total", type: "counter", labels: ["reason"]),
         .init(name: "grasp_relay_negentropy_sessions_open", type: "gauge", labels: []),
         .init(name: "grasp_relay_negentropy_sessions_opened_total", type: "counter", labels: []),
     ]

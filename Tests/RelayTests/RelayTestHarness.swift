@@ -22,12 +22,15 @@ struct RelayTestHarness {
         limits: RelayLimits = RelayLimits(),
         policy: AcceptancePolicyConfiguration = AcceptancePolicyConfiguration(serviceURLs: [serviceURL]),
         clock: any NodeClock = SystemClock(),
+        clientLimits: ClientLimits? = nil,
+        observer: (any RelayObserver)? = nil,
         _ body: @Sendable (RelayTestHarness) async throws -> T
     ) async throws -> T {
         let logger = Logger(label: "test.relay")
         let store = try SQLiteEventStore()
         let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: policy), clock: clock)
-        let relay = NostrRelay(ingestor: ingestor, information: RelayInformation(limits: limits), clock: clock, logger: logger)
+        let relay = NostrRelay(ingestor: ingestor, information: RelayInformation(limits: limits), clock: clock,
+                               observer: observer, clientLimits: clientLimits, logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = try RelayServer.makeApplication(relay: relay, port: 0, onServerRunning: { portContinuation.yield($0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
