@@ -47,7 +47,7 @@ let package = Package(
             ]
         ),
         .target(name: "Reconcile", dependencies: ["Nostr", "COpenSSLCrypto"]),
-        .target(name: "Health"),
+        .target(name: "Health", dependencies: ["Nostr"]),
         .target(
             // Named SyncMetrics because swift-metrics already owns the module name `Metrics`.
             name: "SyncMetrics",
@@ -128,8 +128,8 @@ let package = Package(
         // Tests mirror the modules.
         .testTarget(name: "NostrTests", dependencies: ["Nostr"]),
         .testTarget(name: "StoreTests", dependencies: ["Store", "Nostr", .product(name: "GRDB", package: "GRDB.swift")]),
-        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Nostr"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "HealthTests", dependencies: ["Health"]),
+        .testTarget(name: "ReconcileTests", dependencies: ["Reconcile", "Nostr", "Health"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "HealthTests", dependencies: ["Health", "Nostr"]),
         .testTarget(name: "SyncMetricsTests", dependencies: ["SyncMetrics"], path: "Tests/MetricsTests"),
         .testTarget(
             name: "TransportTests",
@@ -143,7 +143,7 @@ let package = Package(
         .testTarget(
             name: "RelayTests",
             dependencies: [
-                "Relay", "Store", "Nostr", "Reconcile", "Transport",
+                "Relay", "Store", "Nostr", "Reconcile", "Transport", "Health",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -45,7 +45,8 @@ public final class GraspSyncNode: Sendable {
         } catch {
             logger.error("could not restore the rejected-events index, starting empty: \(error)")
         }
-        ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, clock: clock)
+        let deferred = DeferredEventsIndex(maxEvents: configuration.deferredMaxEvents, maxBytes: configuration.deferredMaxBytes)
+        ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, deferred: deferred, clock: clock)
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
         do {
@@ -61,14 +62,17 @@ public final class GraspSyncNode: Sendable {
             trustedProxyHeader: configuration.trustedProxyHeader)
         relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, observer: observability,
                            clientLimits: clientLimits, logger: logger)
-        let sync = SyncConfiguration(
+        var sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
             batchWindow: Double(configuration.syncBatchWindowMilliseconds) / 1000,
             baseBackoff: configuration.syncBaseBackoffSeconds, maxBackoff: configuration.syncMaxBackoffSeconds,
-            disableNegentropy: configuration.disableNegentropy)
+            disableNegentropy: configuration.disableNegentropy, maxTrackedRelays: configuration.maxTrackedRelays)
+        sync.announcementRelayLimits = AnnouncementRelayLimits(
+            maxPerAnnouncement: configuration.maxRelaysPerAnnouncement, maxPerAuthor: configuration.maxRelaysPerAuthor)
         let transport = WebSocketRelayTransport(
             configuration: WebSocketTransportConfiguration(
-                addressPolicy: AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts)),
+                addressPolicy: AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts),
+                maxDialsPerHostPerMinute: configuration.maxDialsPerHostPerMinute),
             logger: logger)
         let observer = observability
         coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger,

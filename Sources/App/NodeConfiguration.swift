@@ -31,6 +31,10 @@ public struct NodeConfiguration: Sendable {
     public var allowPrivateRelays = false
     /// Hosts that may be dialled even when private.
     public var allowedRelayHosts: Set<String> = []
+    /// Most events held until the repository or event they reference arrives (0 holds none).
+    public var deferredMaxEvents: Int = 10_000
+    /// Most bytes of event JSON held for that.
+    public var deferredMaxBytes: Int = 32 * 1024 * 1024
     /// Run the sync engine (tests of the served relay alone turn it off).
     public var syncEnabled = true
     /// Write budget per client connection: sustained EVENTs per second and burst.
@@ -44,6 +48,13 @@ public struct NodeConfiguration: Sendable {
     public var maxConnections: Int = 1_000
     /// Header carrying the client IP behind a reverse proxy (nil: the socket's peer address).
     public var trustedProxyHeader: String?
+    /// Most relays the sync engine tracks at once.
+    public var maxTrackedRelays: Int = 1_000
+    /// Relays taken from one announcement (`relays` tag first) and from one author.
+    public var maxRelaysPerAnnouncement: Int = 10
+    public var maxRelaysPerAuthor: Int = 20
+    /// Dials of one host per minute, whatever the number of URLs pointing at it.
+    public var maxDialsPerHostPerMinute: Int = 4
 
     public init(host: String = "127.0.0.1", port: Int = 7447, dataDirectory: URL = URL(fileURLWithPath: "data"),
                 serviceURLs: [RelayURL] = [], requireCloneListing: Bool = false, archive: Bool = false,

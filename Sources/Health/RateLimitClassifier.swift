@@ -59,12 +59,10 @@ public enum RateLimitClassifier {
 
     /// The keyword test on lower-cased text.
     static func containsRateLimitKeywords(_ text: String) -> Bool {
-        if text.contains("too many query results") || text.contains("too many results") {
-            return false
-        }
-        // A subscription cap ("too many open subscriptions") is not a rate limit either:
-        // waiting does not free a slot, fewer subscriptions (consolidation) does.
-        if text.contains("subscription") {
+        // Result-size caps, subscription caps and oversized requests ("too many query
+        // results", "too many concurrent REQs", "bad req: too many filters") are not rate
+        // limits: waiting does not help, splitting or consolidating does (RefusalClassifier).
+        if RefusalClassifier.isStructural(text) || text.contains("subscription") {
             return false
         }
         return (containsWordStarting("rate", in: text) && text.contains("limit"))

@@ -51,13 +51,16 @@ public struct RepoSyncIndex: Sendable, Equatable {
     var versions: [RepoRef: AnnouncementVersion]
     /// Reverse map: current announcement event id -> ref (for kind-5 `e` deletions).
     var announcementRefs: [String: RepoRef]
+    /// How many relays announcements contribute (per announcement, per author).
+    public var relayLimits: AnnouncementRelayLimits
 
     /// An empty index.
-    public init() {
+    public init(relayLimits: AnnouncementRelayLimits = AnnouncementRelayLimits()) {
         repos = [:]
         unresolvedRootEvents = [:]
         versions = [:]
         announcementRefs = [:]
+        self.relayLimits = relayLimits
     }
 
     /// Whether the index holds no repository.
@@ -69,7 +72,8 @@ public struct RepoSyncIndex: Sendable, Equatable {
     /// Applies an accepted repository announcement (kind 30617).
     ///
     /// The entry's relays become ``NIP34/syncRelays(of:)`` minus `ownURLs` (exact comparison of
-    /// normalised URLs, W15/W16) and its level `.full`. A newer announcement for the same ref
+    /// normalised URLs, W15/W16), capped by ``relayLimits`` (``AnnouncementRelaySelection``),
+    /// and its level `.full`. A newer announcement for the same ref
     /// **replaces** the relay set, so it can shrink (W14); an older or identical one (NIP-01
     /// replaceable ordering: `created_at`, then lowest id) is ignored. Root events parked for
     /// the ref are attached. Events of other kinds and announcements with an invalid `d`
@@ -88,8 +92,11 @@ public struct RepoSyncIndex: Sendable, Equatable {
         versions[ref] = AnnouncementVersion(id: announcement.id, createdAt: announcement.createdAt)
         announcementRefs[announcement.id] = ref
 
-        let relays = Set(NIP34.syncRelays(of: announcement).filter { !ownURLs.contains($0) })
         let old = repos[ref]
+        let relays = Set(AnnouncementRelaySelection.select(
+            NIP34.syncRelays(of: announcement), ownURLs: ownURLs,
+            authorRelaysElsewhere: relayLimits.maxPerAuthor == .max ? [] : relays(ofAuthor: ref.pubkey, except: ref),
+            limits: relayLimits))
         var entry = old ?? Entry()
         entry.relays = relays
         entry.level = .full
@@ -98,6 +105,13 @@ public struct RepoSyncIndex: Sendable, Equatable {
         }
         repos[ref] = entry
         return old != entry
+    }
+
+    /// Relays the author's other repositories use.
+    func relays(ofAuthor pubkey: String, except ref: RepoRef) -> Set<RelayURL> {
+        var out = Set<RelayURL>()
+        for (other, entry) in repos where other.pubkey == pubkey && other != ref { out.formUnion(entry.relays) }
+        return out
     }
 
     /// Removes a repository (its announcement was deleted, W14).

@@ -38,6 +38,19 @@ public struct SelfSubscriberAccumulator: Sendable {
         return pending
     }
 
+    /// The pending batch now, window or not (a historic batch that brought announcements or
+    /// root events just completed: waiting for the window would only delay the next layer);
+    /// nil when nothing is pending.
+    public mutating func flushNow() -> [NostrEvent]? {
+        guard !pending.isEmpty else { return nil }
+        defer {
+            pending = []
+            pendingIDs = []
+            firstArrival = nil
+        }
+        return pending
+    }
+
     /// When the pending batch becomes due; nil when nothing is pending.
     public var nextDeadline: Double? { firstArrival.map { $0 + window } }
 

@@ -1,21 +1,22 @@
 import Nostr
 
 extension SyncFilterBuilder {
-    /// Kinds the consolidated live set streams relay-wide in place of per-root-event Layer 3
-    /// filters: NIP-22 comments, NIP-34 patches, PRs, issues and statuses, deletions and labels.
-    /// (Kinds 1 and 7 are left out: on a general relay they are a firehose.)
-    public static let rootEventReplyKinds: [Int] = [5, 1111, 1617, 1618, 1619, 1621, 1622, 1630, 1631, 1632, 1633, 1985]
+    /// Kinds the consolidated live set streams relay-wide in place of Layer 3 root-id filters
+    /// when even byte-packed root-id filters would need more subscriptions than the relay
+    /// allows (``consolidatedLiveFilters(repos:rootEvents:limits:maxSubscriptions:perSubscription:)``):
+    /// NIP-22 comments, NIP-34 patches, PRs, issues and statuses, deletions, labels, and the
+    /// kinds that reply to or react to threads (1 notes with replies and quotes, 6/16 reposts,
+    /// 7 reactions, 9735 zaps). What it brings that belongs to no synced thread the acceptance
+    /// policy refuses.
+    public static let rootEventReplyKinds: [Int] = [1, 5, 6, 7, 16, 1111, 1617, 1618, 1619, 1621, 1622, 1630, 1631, 1632, 1633, 1985, 9735]
 
-    /// The consolidated live filter that replaces every Layer 3 live filter of a relay:
-    /// `{kinds: rootEventReplyKinds, limit: 0}`. One subscription instead of three per 100
-    /// root events; what it brings that belongs to no synced thread the acceptance policy
-    /// refuses.
+    /// The relay-wide live filter that stands for every Layer 3 live filter of a relay in
+    /// the approximate consolidated set: `{kinds: rootEventReplyKinds, limit: 0}`.
     public static func rootEventRepliesLive() -> Filter {
         Filter(kinds: rootEventReplyKinds, limit: 0)
     }
 
-    /// Whether `filter` is a Layer 3 filter (`#e`, `#E` or `#q` with event ids), which the
-    /// consolidated live set covers with ``rootEventRepliesLive()``.
+    /// Whether `filter` is a Layer 3 filter (`#e`, `#E` or `#q` with event ids).
     public static func isLayer3(_ filter: Filter) -> Bool {
         guard filter.kinds == nil, filter.tags.count == 1, let (name, values) = filter.tags.first else { return false }
         switch name {
@@ -25,54 +26,56 @@ extension SyncFilterBuilder {
         }
     }
 
-    /// `filters` in groups of at most `perSubscription` (one REQ each), order kept.
-    public static func pack(_ filters: [Filter], perSubscription: Int) -> [[Filter]] {
-        let size = max(1, perSubscription)
-        return stride(from: 0, to: filters.count, by: size).map { Array(filters[$0..<min($0 + size, filters.count)]) }
+    /// Live (`limit: 0`) filters for `repos` and `rootEvents` with value lists as big as
+    /// `limits` allow (state `#d`, Layer 2 `#a`/`#A`/`#q` coordinates, Layer 3 `#e`/`#E`/`#q`
+    /// root ids; coordinates and root ids never share a filter, so Layer 3 filters stay
+    /// recognisable by ``isLayer3(_:)``). They match exactly what the reference-sized
+    /// ``filters(repos:rootEvents:since:live:limits:)`` match, in far fewer filters.
+    public static func packedLiveFilters(repos: [RepoRef: SyncLevel], rootEvents: Set<String>, limits: RequestLimits) -> [Filter] {
+        let identifiers = repos.keys.map(\.identifier)
+        let coordinates = repos.filter { $0.value == .full }.map(\.key.description)
+        let roots = Array(rootEvents)
+        var out = limits.chunks(identifiers, field: "d").map { Filter(kinds: [NIP34.repoState], tags: ["d": $0], limit: 0) }
+        for (name, values) in [("a", coordinates), ("A", coordinates), ("q", coordinates), ("e", roots), ("E", roots), ("q", roots)] {
+            out += limits.chunks(values, field: name).map { Filter(tags: [name: $0], limit: 0) }
+        }
+        return out
     }
-}
 
-extension SyncFilterBuilder {
-    /// Values per filter when historic sync goes through NIP-77 (1,000, about 67 KB of ids:
-    /// under strfry's 128 KiB frames). A negentropy session costs a round trip whatever its
-    /// size and has no result-size paging to protect, so ten reference-sized chunks are
-    /// reconciled as one.
-    public static let negentropyChunkSize = 1_000
+    /// The consolidated live set of a relay, as groups of filters (one REQ each): Layer 1,
+    /// then ``packedLiveFilters(repos:rootEvents:limits:)``, packed by ``pack(_:perSubscription:limits:)``.
+    /// When that needs more than `maxSubscriptions` REQs, Layer 3 is replaced by
+    /// ``rootEventRepliesLive()`` and `approximate` is true (coverage of root-event replies is
+    /// then by kind, not exact).
+    public static func consolidatedLiveFilters(repos: [RepoRef: SyncLevel], rootEvents: Set<String>, limits: RequestLimits,
+                                               maxSubscriptions: Int, perSubscription: Int) -> (groups: [[Filter]], approximate: Bool) {
+        let layer1 = layer1(since: nil, live: true)
+        let exact = pack(layer1 + packedLiveFilters(repos: repos, rootEvents: rootEvents, limits: limits),
+                         perSubscription: perSubscription, limits: limits)
+        if exact.count <= maxSubscriptions { return (exact, false) }
+        let withoutLayer3 = layer1 + packedLiveFilters(repos: repos, rootEvents: [], limits: limits) + [rootEventRepliesLive()]
+        return (pack(withoutLayer3, perSubscription: perSubscription, limits: limits), true)
+    }
 
-    /// `filters` with single-tag filters that differ only in their tag values merged, up to
-    /// `maxValues` values each. Other filters come first, unchanged; then the merged filters
-    /// grouped by tag name in order of first appearance (all `#e` before all `#E`), so when a
-    /// batch reconciles a few filters at a time, overlapping ones (`#e` and `#E` of the same
-    /// roots) do not run together and the later one finds the earlier one's events stored.
-    public static func coalesced(_ filters: [Filter], maxValues: Int = negentropyChunkSize) -> [Filter] {
-        struct Key: Hashable {
-            let name: String
-            let kinds: [Int]?
-            let since: Int64?
-            let until: Int64?
-            let limit: Int?
-        }
-        var order: [Key] = []
-        var values: [Key: [String]] = [:]
-        var out: [(position: Int, filter: Filter)] = []
-        for (position, filter) in filters.enumerated() {
-            guard filter.ids == nil, filter.authors == nil, filter.tags.count == 1, let (name, tagValues) = filter.tags.first else {
-                out.append((position, filter))
-                continue
+    /// `filters` in groups (one REQ each) of at most `perSubscription` filters (and at most
+    /// `limits.maxFiltersPerRequest`) whose JSON together stays within one message, order kept.
+    public static func pack(_ filters: [Filter], perSubscription: Int, limits: RequestLimits = RequestLimits()) -> [[Filter]] {
+        let size = max(1, min(perSubscription, limits.maxFiltersPerRequest))
+        let budget = limits.maxFilterJSONBytes
+        var groups: [[Filter]] = []
+        var current: [Filter] = []
+        var bytes = 0
+        for filter in filters {
+            let b = filter.jsonText.utf8.count + 1
+            if !current.isEmpty && (current.count == size || bytes + b > budget) {
+                groups.append(current)
+                current = []
+                bytes = 0
             }
-            let key = Key(name: name, kinds: filter.kinds, since: filter.since, until: filter.until, limit: filter.limit)
-            if values[key] == nil { order.append(key) }
-            values[key, default: []] += tagValues
+            current.append(filter)
+            bytes += b
         }
-        for key in order {
-            var seen = Set<String>()
-            let unique = values[key]!.filter { seen.insert($0).inserted }
-            let size = max(1, maxValues)
-            for start in stride(from: 0, to: unique.count, by: size) {
-                let chunk = Array(unique[start..<min(start + size, unique.count)])
-                out.append((filters.count + out.count, Filter(kinds: key.kinds, tags: [key.name: chunk], since: key.since, until: key.until, limit: key.limit)))
-            }
-        }
-        return out.sorted { $0.position < $1.position }.map(\.filter)
+        if !current.isEmpty { groups.append(current) }
+        return groups
     }
 }

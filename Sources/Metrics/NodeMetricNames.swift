@@ -50,6 +50,16 @@ public enum NodeMetricNames {
     /// Counter `{event_type}`: cold entries removed by invalidation.
     public static let rejectedInvalidated = "ngit_sync_rejected_invalidated_total"
 
+    // MARK: Deferred-events index (ours)
+
+    /// Gauge, no labels: events held until the repository or event they reference arrives.
+    public static let deferredEvents = "grasp_deferred_events"
+    /// Gauge, no labels: bytes of event JSON the deferred-events index holds.
+    public static let deferredBytes = "grasp_deferred_bytes"
+    /// Counter `{outcome}`: deferred events by outcome (`added`, `reprocessed`, `accepted`,
+    /// `evicted_count`, `evicted_bytes`, `expired`).
+    public static let deferredEventsTotal = "grasp_deferred_events_total"
+
     // MARK: Served relay (ours)
 
     /// Gauge, no labels: open client WebSocket connections.
@@ -78,6 +88,7 @@ public enum NodeMetricNames {
         rejectedHotCacheCurrent, rejectedColdIndexCurrent, rejectedHotCacheHits,
         rejectedHotCacheMisses, rejectedHotCacheExpired, rejectedColdIndexExpired,
         rejectedInvalidated,
+        deferredEvents, deferredBytes, deferredEventsTotal,
         servedConnectionsOpen, servedMessagesReceived, servedEventsStored, servedEventsRefused,
         servedEventsRateLimited, servedConnectionsRefused,
         servedNegentropySessionsOpen, servedNegentropySessionsOpened,

@@ -50,6 +50,16 @@ extension NodeMetrics {
             NodeMetricNames.rejectedInvalidated, help: "Cold-index entries removed by invalidation",
             labels: ["event_type"])
 
+        var deferredEvents = SeriesFamily<Gauge>(
+            NodeMetricNames.deferredEvents, help: "Events held until the repository or event they reference arrives",
+            labels: [])
+        var deferredBytes = SeriesFamily<Gauge>(
+            NodeMetricNames.deferredBytes, help: "Bytes of event JSON held in the deferred-events index", labels: [])
+        var deferredTotal = SeriesFamily<Counter>(
+            NodeMetricNames.deferredEventsTotal, help: "Deferred events by outcome", labels: ["outcome"])
+        /// The cumulative deferred counts last applied; counters advance by the growth since.
+        var deferredApplied: [DeferredIndexFigures.Outcome: Int] = [:]
+
         var messagesReceived = SeriesFamily<Counter>(
             NodeMetricNames.servedMessagesReceived, help: "Client messages received by verb", labels: ["verb"])
         var eventsStored = SeriesFamily<Counter>(
@@ -89,6 +99,9 @@ extension NodeMetrics {
                 for family in Self.rejectedGauges { _ = self[keyPath: family].series([type.rawValue], on: registry) }
                 for family in Self.rejectedCounters { _ = self[keyPath: family].series([type.rawValue], on: registry) }
             }
+            deferredEvents.series([], on: registry).set(to: 0)
+            deferredBytes.series([], on: registry).set(to: 0)
+            for outcome in DeferredIndexFigures.Outcome.allCases { _ = deferredTotal.series([outcome.rawValue], on: registry) }
             for verb in NodeMetrics.knownVerbs { _ = messagesReceived.series([verb], on: registry) }
             for prefix in MachineReadablePrefix.allCases { _ = eventsRefused.series([prefix.rawValue], on: registry) }
             _ = eventsRefused.series(["other"], on: registry)
@@ -134,6 +147,20 @@ extension NodeMetrics {
             }
         }
 
+        /// Sets the deferred-index gauges and advances its counters to the snapshot's totals.
+        /// A total below the last one applied (the index was replaced) starts over from it.
+        mutating func applyDeferred(_ figures: DeferredIndexFigures, on registry: PrometheusCollectorRegistry) {
+            deferredEvents.series([], on: registry).set(to: Double(max(figures.events, 0)))
+            deferredBytes.series([], on: registry).set(to: Double(max(figures.bytes, 0)))
+            for outcome in DeferredIndexFigures.Outcome.allCases {
+                let total = figures.total(outcome)
+                let last = deferredApplied[outcome] ?? 0
+                let growth = total >= last ? total - last : total
+                if growth > 0 { deferredTotal.series([outcome.rawValue], on: registry).increment(by: Int64(growth)) }
+                deferredApplied[outcome] = total
+            }
+        }
+
         /// Removes every series this state created (the owner is going away).
         mutating func removeAll(from registry: PrometheusCollectorRegistry) {
             let all: (([String]) -> Bool) = { _ in true }
@@ -145,6 +172,9 @@ extension NodeMetrics {
             naughtyInfo.remove(from: registry, where: all)
             for family in Self.rejectedGauges { self[keyPath: family].remove(from: registry, where: all) }
             for family in Self.rejectedCounters { self[keyPath: family].remove(from: registry, where: all) }
+            deferredEvents.remove(from: registry, where: all)
+            deferredBytes.remove(from: registry, where: all)
+            deferredTotal.remove(from: registry, where: all)
             messagesReceived.remove(from: registry, where: all)
             eventsStored.remove(from: registry, where: all)
             eventsRefused.remove(from: registry, where: all)

@@ -211,6 +211,8 @@ public final class NodeMetrics: @unchecked Sendable {
     /// - `ngit_sync_naughty_relays_total` (all categories) and `ngit_sync_naughty_relay_info`:
     ///   rebuilt from the naughty relays; series of relays no longer listed are removed.
     /// - `ngit_sync_rejected_{hot_cache,cold_index}_current{event_type}`: set per type.
+    /// - `grasp_deferred_events`, `grasp_deferred_bytes`: set; `grasp_deferred_events_total{outcome}`:
+    ///   advanced to the snapshot's cumulative counts.
     public func apply(_ snapshot: SyncMetricsSnapshot) {
         let relays = snapshot.distinctRelays
         let present = Set(relays.map(\.url.description))
@@ -225,6 +227,7 @@ public final class NodeMetrics: @unchecked Sendable {
             }
             state.applyNaughty(snapshot, on: registry)
             state.applyRejectedSizes(snapshot.rejectedIndex, on: registry)
+            state.applyDeferred(snapshot.deferredIndex, on: registry)
             // Under the lock too, so concurrent snapshots cannot mix relays of one with totals
             // of the other.
             relaysTracked.set(to: Double(relays.count))

@@ -13,16 +13,20 @@ public struct SyncMetricsSnapshot: Sendable, Equatable {
     public var naughtyRelays: [NaughtyRelayMetric]
     /// The rejected-events index sizes per tier and type.
     public var rejectedIndex: RejectedIndexSizes
+    /// The deferred-events index size and counts.
+    public var deferredIndex: DeferredIndexFigures
 
     /// Creates a snapshot.
     public init(
         relays: [RelayMetricsSnapshot] = [],
         naughtyRelays: [NaughtyRelayMetric] = [],
-        rejectedIndex: RejectedIndexSizes = .empty
+        rejectedIndex: RejectedIndexSizes = .empty,
+        deferredIndex: DeferredIndexFigures = .empty
     ) {
         self.relays = relays
         self.naughtyRelays = naughtyRelays
         self.rejectedIndex = rejectedIndex
+        self.deferredIndex = deferredIndex
     }
 
     /// ``relays`` with duplicate URLs collapsed (last entry wins), sorted by URL.

@@ -8,24 +8,36 @@ extension EventIngestor {
     public func ingest(batch events: [NostrEvent], skipKnownRejected: Bool = false) -> [IngestResult] {
         // Verification runs ahead on other threads while this one stores.
         let verifier = PipelinedVerifier(events)
-        func run(into target: some EventStore) -> [IngestResult] {
+        func run(into target: some EventStore, tally: inout DeferredTally) -> [IngestResult] {
             var results: [IngestResult] = []
             results.reserveCapacity(events.count)
             for (index, event) in events.enumerated() {
                 if let error = verifier.verdict(at: index) {
                     results.append(.invalid(error))
                 } else {
-                    results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected, into: target))
+                    results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected, into: target, tally: &tally))
                 }
             }
             return results
         }
         // One transaction for the whole batch when the store supports it: a commit per event
-        // costs more than verifying it.
+        // costs more than verifying it. Deferred events re-processed inside it go through the
+        // same view, so they see the batch's own writes.
         if let sqlite = store as? SQLiteEventStore {
-            if let results = try? sqlite.withWriteTransaction({ view in run(into: view) }) { return results }
+            var tally = DeferredTally()
+            do {
+                let results = try sqlite.withWriteTransaction { view in run(into: view, tally: &tally) }
+                deferred.recordAccepted(tally.accepted)
+                return results
+            } catch {
+                // Rolled back: what was taken out for re-processing was not stored.
+                deferred.restore(tally.taken, now: clock.now())
+            }
         }
-        return run(into: store)
+        var tally = DeferredTally()
+        let results = run(into: store, tally: &tally)
+        deferred.recordAccepted(tally.accepted)
+        return results
     }
 
     /// Verification errors (nil = valid) for each event, computed in parallel chunks.

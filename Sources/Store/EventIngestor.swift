@@ -2,17 +2,23 @@ import Nostr
 
 /// The one path by which events enter the store: verify, check policy, store, remember
 /// policy rejections of 30617/30618, and re-process rejected events whose dependency just
-/// arrived (reference §7.2-§7.3, §13.4).
+/// arrived (reference §7.2-§7.3, §13.4). Events refused only because what they reference is
+/// not stored yet are held in ``deferred`` and ingested again when it is saved, so uploads
+/// and sync pages that arrive newest first lose nothing.
 public final class EventIngestor: Sendable {
     public let store: any EventStore
     public let policy: AcceptancePolicy
     public let rejected: RejectedEventsIndex
-    private let clock: any NodeClock
+    /// Events waiting for the repository or event they reference.
+    public let deferred: DeferredEventsIndex
+    let clock: any NodeClock
 
-    public init(store: any EventStore, policy: AcceptancePolicy, rejected: RejectedEventsIndex = RejectedEventsIndex(), clock: any NodeClock = SystemClock()) {
+    public init(store: any EventStore, policy: AcceptancePolicy, rejected: RejectedEventsIndex = RejectedEventsIndex(),
+                deferred: DeferredEventsIndex = DeferredEventsIndex(), clock: any NodeClock = SystemClock()) {
         self.store = store
         self.policy = policy
         self.rejected = rejected
+        self.deferred = deferred
         self.clock = clock
     }
 
@@ -21,22 +27,64 @@ public final class EventIngestor: Sendable {
     /// 30617/30618 already in the rejected index are not evaluated again.
     @discardableResult
     public func ingest(_ event: NostrEvent, verified: Bool = false, skipKnownRejected: Bool = false) -> IngestResult {
-        ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, into: store)
+        var tally = DeferredTally()
+        let result = ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, into: store, tally: &tally)
+        deferred.recordAccepted(tally.accepted)
+        return result
     }
 
-    /// Ingests into `target` (the store, or a transaction view of it).
-    func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, into target: some EventStore) -> IngestResult {
-        var results: [IngestResult] = []
-        ingest(event, verified: verified, skipKnownRejected: skipKnownRejected, depth: 0, target: target, results: &results)
-        return results[0]
+    /// What re-processing of deferred events did during one call: the caller settles it
+    /// with ``deferred`` once the writes are committed (or put the events back if not).
+    struct DeferredTally {
+        var taken: [NostrEvent] = []
+        var accepted = 0
     }
 
-    private func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, depth: Int, target: some EventStore, results: inout [IngestResult]) {
-        let result = evaluateAndStore(event, verified: verified, skipKnownRejected: skipKnownRejected, target: target)
-        results.append(result)
-        guard result == .saved, depth < 16 else { return }
-        // Dependency arrival: re-process rejected events this acceptance may now admit.
-        let now = clock.now()
+    /// One event to evaluate. `depth` counts rejected-index re-processing only (bounded at
+    /// 16, as before); deferred cascades are bounded by the index itself, since every
+    /// event taken out is gone from it.
+    private struct Work {
+        var event: NostrEvent
+        var verified: Bool
+        var skipKnownRejected: Bool
+        var depth: Int
+        var fromDeferred: Bool
+    }
+
+    /// Ingests into `target` (the store, or a transaction view of it) and everything its
+    /// acceptance unblocks, into the same target; returns the result for `event` itself.
+    func ingest(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, into target: some EventStore, tally: inout DeferredTally) -> IngestResult {
+        // A work list, depth first in the order dependents are found: cascades
+        // (announcement -> issue -> comment -> status ...) may be arbitrarily deep.
+        var stack = [Work(event: event, verified: verified, skipKnownRejected: skipKnownRejected, depth: 0, fromDeferred: false)]
+        var first: IngestResult?
+        while let work = stack.popLast() {
+            let result = evaluateAndStore(work.event, verified: work.verified, skipKnownRejected: work.skipKnownRejected, target: target)
+            if first == nil { first = result }
+            guard result == .saved else { continue }
+            if work.fromDeferred { tally.accepted += 1 }
+            let now = clock.now()
+            var next: [Work] = []
+            if work.depth < 16 {
+                for e in rejectedWaiting(on: work.event, now: now) {
+                    next.append(Work(event: e, verified: true, skipKnownRejected: false, depth: work.depth + 1, fromDeferred: false))
+                }
+            }
+            // An ephemeral event is not stored, so nothing waiting on it can be admitted.
+            if work.event.kindClass != .ephemeral {
+                let ready = deferred.take(waitingOn: work.event, now: now)
+                tally.taken += ready
+                for e in ready {
+                    next.append(Work(event: e, verified: true, skipKnownRejected: false, depth: work.depth, fromDeferred: true))
+                }
+            }
+            stack += next.reversed()
+        }
+        return first!
+    }
+
+    /// Dependency arrival: the rejected 30617/30618 events the acceptance of `event` may now admit.
+    private func rejectedWaiting(on event: NostrEvent, now: Double) -> [NostrEvent] {
         var waiting: [NostrEvent] = []
         let d = event.dTag
         switch event.kind {
@@ -53,7 +101,7 @@ public final class EventIngestor: Sendable {
         default:
             break
         }
-        for e in waiting { ingest(e, verified: true, skipKnownRejected: false, depth: depth + 1, target: target, results: &results) }
+        return waiting
     }
 
     private func evaluateAndStore(_ event: NostrEvent, verified: Bool, skipKnownRejected: Bool, target store: some EventStore) -> IngestResult {
@@ -69,6 +117,9 @@ public final class EventIngestor: Sendable {
             switch try policy.evaluate(event, store: store, now: Int64(now)) {
             case .reject(let why):
                 if let reason = why.rejectedReason { rejected.add(event, reason: reason, now: now) }
+                // Only a missing reference may resolve later; the answer stays the honest
+                // refusal of this moment.
+                if case .unrelated = why { deferred.add(event, now: now) }
                 return .rejected(why)
             case .accept:
                 switch try store.insert(event) {

@@ -6,7 +6,7 @@ extension TransportError {
     /// DNS, TLS, failed upgrades, protocol violations and oversized messages are
     /// persistent misconfigurations (the relay waits at least an hour and goes on the naughty
     /// list); refusals, timeouts and peer closes are transient. `invalidURL` and
-    /// `addressNotAllowed` are local refusals that never reached the network: they map to
+    /// `addressNotAllowed` (and `dialThrottled`) are local refusals that never reached the network: they map to
     /// `.other` (retried with the normal backoff; the coordinator should not dial such URLs
     /// at all). `.other(text)` goes through Health's text classifier.
     public var failureKind: ConnectionFailureKind {
@@ -17,7 +17,7 @@ extension TransportError {
         case .connectionRefused: .refused
         case .timeout: .timeout
         case .closedByPeer, .notConnected: .closedByPeer
-        case .invalidURL, .addressNotAllowed: .other
+        case .invalidURL, .addressNotAllowed, .dialThrottled: .other
         case .other(let text): ConnectionFailureKind(classifying: text)
         }
     }

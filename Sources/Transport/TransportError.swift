@@ -23,6 +23,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case closedByPeer(code: Int?, reason: String?)
     /// Sending on a connection that is already closed.
     case notConnected
+    /// Not dialled: the host was dialled too often in the last minute (`HostDialThrottle`).
+    case dialThrottled(String)
     /// Anything else, with the underlying text.
     case other(String)
 
@@ -39,6 +41,7 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .timeout: return "connection timed out"
         case .closedByPeer(let code, let reason): return "closed by peer (code \(code.map(String.init) ?? "none"))\(reason.map { ": \($0)" } ?? "")"
         case .notConnected: return "not connected"
+        case .dialThrottled(let m): return "dial rate limit: \(m)"
         case .other(let m): return m
         }
     }

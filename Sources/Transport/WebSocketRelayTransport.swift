@@ -10,12 +10,15 @@ public struct WebSocketRelayTransport: RelayTransport {
     public let configuration: WebSocketTransportConfiguration
     let logger: Logger
     private let tls: TLSContextCache
+    /// Per-host dial limit shared by every connection of this transport.
+    public let dialThrottle: HostDialThrottle?
 
     public init(configuration: WebSocketTransportConfiguration = WebSocketTransportConfiguration(),
-                logger: Logger = Logger(label: "grasp-sync.transport")) {
+                logger: Logger = Logger(label: "grasp-sync.transport"), dialThrottle: HostDialThrottle? = nil) {
         self.configuration = configuration
         self.logger = logger
         self.tls = TLSContextCache(configuration: configuration.tlsConfiguration)
+        self.dialThrottle = dialThrottle ?? configuration.maxDialsPerHostPerMinute.map { HostDialThrottle(maxPerMinute: $0) }
     }
 
     public func connect(to url: RelayURL) async throws(TransportError) -> any RelaySession {
@@ -25,6 +28,7 @@ public struct WebSocketRelayTransport: RelayTransport {
     /// `connect(to:)` with the concrete session type (tests and diagnostics).
     public func connectWebSocket(to url: RelayURL) async throws(TransportError) -> WebSocketRelaySession {
         guard url.scheme == "ws" || url.scheme == "wss" else { throw .invalidURL("\(url): not a ws or wss URL") }
+        try dialThrottle?.admit(url.host)
         let sslContext = url.isSecure ? try tls.context() : nil
         let session = WebSocketRelaySession(url: url, configuration: configuration, sslContext: sslContext, logger: logger)
         try await session.open()

@@ -31,13 +31,15 @@ public struct WebSocketTransportConfiguration: Sendable {
     public var addressPolicy: AddressPolicy
     /// The `User-Agent` header of the upgrade request (nil sends none).
     public var userAgent: String?
+    /// Dials of one host allowed within a minute, across all its URLs (nil: unlimited).
+    public var maxDialsPerHostPerMinute: Int?
 
     public init(maxInboundMessageBytes: Int = 4 * 1024 * 1024, maxOutboundMessageBytes: Int = 128 * 1024,
                 connectTimeout: Double = 10, closeTimeout: Double = 5, pingInterval: Double? = 30, compression: Bool = true,
                 inboundBufferMessages: Int = RelayMessageStream.defaultMaxMessages,
                 inboundBufferBytes: Int = RelayMessageStream.defaultMaxBytes,
                 tlsConfiguration: TLSConfiguration = .makeClientConfiguration(), addressPolicy: AddressPolicy = AddressPolicy(),
-                userAgent: String? = "grasp-sync") {
+                userAgent: String? = "grasp-sync", maxDialsPerHostPerMinute: Int? = nil) {
         self.maxInboundMessageBytes = maxInboundMessageBytes
         self.maxOutboundMessageBytes = maxOutboundMessageBytes
         self.connectTimeout = connectTimeout
@@ -49,5 +51,6 @@ public struct WebSocketTransportConfiguration: Sendable {
         self.tlsConfiguration = tlsConfiguration
         self.addressPolicy = addressPolicy
         self.userAgent = userAgent
+        self.maxDialsPerHostPerMinute = maxDialsPerHostPerMinute
     }
 }

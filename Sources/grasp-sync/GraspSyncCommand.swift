@@ -54,6 +54,12 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("allow-relay-host"), help: "Host sync may dial even if private; repeatable or comma-separated. [env: GRASP_SYNC_ALLOW_RELAY_HOST]")
     var allowRelayHost: [String] = []
 
+    @Option(name: .customLong("deferred-max-events"), help: "Most events held until the repository or event they reference arrives. [env: GRASP_SYNC_DEFERRED_MAX_EVENTS] (default: 10000)")
+    var deferredMaxEvents: Int?
+
+    @Option(name: .customLong("deferred-max-bytes"), help: "Most bytes of event JSON held for that. [env: GRASP_SYNC_DEFERRED_MAX_BYTES] (default: 33554432)")
+    var deferredMaxBytes: Int?
+
     @Flag(name: .customLong("no-sync"), help: "Serve only; do not run the GRASP-02 sync engine. [env: GRASP_SYNC_NO_SYNC]")
     var noSync = false
 
@@ -77,6 +83,18 @@ struct GraspSyncCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("trusted-proxy-header"), help: "Header with the client IP set by your reverse proxy (e.g. X-Forwarded-For); ignored when unset. [env: GRASP_SYNC_TRUSTED_PROXY_HEADER]")
     var trustedProxyHeader: String?
+
+    @Option(name: .customLong("max-tracked-relays"), help: "Most relays the sync engine tracks; at the cap relays that never delivered events make room. [env: GRASP_SYNC_MAX_TRACKED_RELAYS] (default: 1000)")
+    var maxTrackedRelays: Int?
+
+    @Option(name: .customLong("max-relays-per-announcement"), help: "Relays taken from one announcement (relays tag first, then clone URLs). [env: GRASP_SYNC_MAX_RELAYS_PER_ANNOUNCEMENT] (default: 10)")
+    var maxRelaysPerAnnouncement: Int?
+
+    @Option(name: .customLong("max-relays-per-author"), help: "Distinct relays taken from all announcements of one author. [env: GRASP_SYNC_MAX_RELAYS_PER_AUTHOR] (default: 20)")
+    var maxRelaysPerAuthor: Int?
+
+    @Option(name: .customLong("max-dials-per-host-per-minute"), help: "Connection attempts to one host per minute, across all its relay URLs. [env: GRASP_SYNC_MAX_DIALS_PER_HOST_PER_MINUTE] (default: 4)")
+    var maxDialsPerHostPerMinute: Int?
 
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: GRASP_SYNC_LOG_LEVEL] (default: info)")
     var logLevel: String?
@@ -141,6 +159,14 @@ struct GraspSyncCommand: AsyncParsableCommand {
         let hosts = (allowRelayHost.isEmpty ? (setting("ALLOW_RELAY_HOST").map { [$0] } ?? []) : allowRelayHost)
             .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
         config.allowedRelayHosts = Set(hosts)
+        if let count = try deferredMaxEvents ?? number("DEFERRED_MAX_EVENTS", Int.init) {
+            guard count >= 0 else { throw ValidationError("--deferred-max-events must not be negative") }
+            config.deferredMaxEvents = count
+        }
+        if let bytes = try deferredMaxBytes ?? number("DEFERRED_MAX_BYTES", Int.init) {
+            guard bytes >= 0 else { throw ValidationError("--deferred-max-bytes must not be negative") }
+            config.deferredMaxBytes = bytes
+        }
         config.syncEnabled = !(noSync || flag("NO_SYNC"))
         if let rate = try maxEventsPerSecPerConnection ?? number("MAX_EVENTS_PER_SEC_PER_CONNECTION", Double.init) {
             guard rate > 0 else { throw ValidationError("--max-events-per-sec-per-connection must be positive") }
@@ -165,6 +191,22 @@ struct GraspSyncCommand: AsyncParsableCommand {
         if let count = try maxConnections ?? number("MAX_CONNECTIONS", Int.init) {
             guard count >= 1 else { throw ValidationError("--max-connections must be at least 1") }
             config.maxConnections = count
+        }
+        if let count = try maxTrackedRelays ?? number("MAX_TRACKED_RELAYS", Int.init) {
+            guard count >= 1 else { throw ValidationError("--max-tracked-relays must be at least 1") }
+            config.maxTrackedRelays = count
+        }
+        if let count = try maxRelaysPerAnnouncement ?? number("MAX_RELAYS_PER_ANNOUNCEMENT", Int.init) {
+            guard count >= 0 else { throw ValidationError("--max-relays-per-announcement must not be negative") }
+            config.maxRelaysPerAnnouncement = count
+        }
+        if let count = try maxRelaysPerAuthor ?? number("MAX_RELAYS_PER_AUTHOR", Int.init) {
+            guard count >= 0 else { throw ValidationError("--max-relays-per-author must not be negative") }
+            config.maxRelaysPerAuthor = count
+        }
+        if let count = try maxDialsPerHostPerMinute ?? number("MAX_DIALS_PER_HOST_PER_MINUTE", Int.init) {
+            guard count >= 1 else { throw ValidationError("--max-dials-per-host-per-minute must be at least 1") }
+            config.maxDialsPerHostPerMinute = count
         }
         if let header = trustedProxyHeader ?? setting("TRUSTED_PROXY_HEADER") {
             let name = header.trimmingCharacters(in: .whitespaces)

@@ -14,7 +14,6 @@ struct RateLimitClassifierTests {
         "error: rate_limit reached",
         "too many requests",
         "ERROR: too many concurrent NEG requests",
-        "Too Many concurrent REQs",
         "please slow down",
         "SLOW DOWN!",
         "throttled",
@@ -38,6 +37,10 @@ struct RateLimitClassifierTests {
         // A result-size cap, not a rate limit: waiting does not help.
         "blocked: too many query results",
         "too many results, narrow your filter",
+        // Subscription caps and oversized requests (RefusalClassifier): consolidating or
+        // splitting helps, waiting does not.
+        "Too Many concurrent REQs",
+        "ERROR: bad req: too many filters",
     ])
     func otherNoticesAreNotRateLimits(text: String) {
         #expect(RateLimitClassifier.isRateLimit(notice: text) == false)
@@ -50,7 +53,7 @@ struct RateLimitClassifierTests {
         "rate-limited:",
         "rate-limited:no space",
         // Prefix-less or generic-prefix texts fall back to the keyword set.
-        "error: too many concurrent REQs",
+        "error: too many requests",
         "slow down there, chief",
         "blocked: throttled, try again later",
     ])

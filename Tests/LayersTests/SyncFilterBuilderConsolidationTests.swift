@@ -2,39 +2,68 @@ import Nostr
 import Testing
 @testable import Layers
 
-@Suite("SyncFilterBuilder: consolidated live set and NIP-77 coalescing")
+@Suite("SyncFilterBuilder: request-sized NIP-77 filters and the consolidated live set")
 struct SyncFilterBuilderConsolidationTests {
-    private func ids(_ n: Int, _ tag: String = "e") -> [String] {
-        (0..<n).map { i in String(repeating: "0", count: 64 - String(i, radix: 16).count) + String(i, radix: 16) + "" }
-            .map { String($0.suffix(64)) }
+    private func ids(_ n: Int) -> [String] {
+        (0..<n).map { i in String(String(repeating: "0", count: 64) + String(i, radix: 16)).suffix(64) }.map(String.init)
     }
 
-    @Test func coalescingMergesLayer3ChunksUpToTheLimitAndKeepsOthers() {
-        let roots = ids(2_500)
-        let layer1 = SyncFilterBuilder.layer1(since: nil, live: false)
-        let layer3 = SyncFilterBuilder.layer3(rootEvents: roots, since: nil, live: false)
-        #expect(layer3.count == 75)  // 25 chunks of 100, three tags each
-        let merged = SyncFilterBuilder.coalesced(layer1 + layer3, maxValues: 1_000)
-        #expect(merged.first == layer1[0])
-        // Per tag: 1,000 + 1,000 + 500 values.
-        #expect(merged.count == 1 + 3 * 3)
-        // Grouped by tag name, so overlapping #e/#E chunks are reconciled apart.
-        #expect(merged.dropFirst().map { $0.tags.keys.first! } == ["e", "e", "e", "E", "E", "E", "q", "q", "q"])
-        for name in ["e", "E", "q"] {
-            let forName = merged.filter { $0.tags.keys.first == name }
-            #expect(forName.map { $0.tags[name]!.count } == [1_000, 1_000, 500])
-            #expect(Set(forName.flatMap { $0.tags[name]! }) == Set(roots))
+    private func levels(full: Int, stateOnly: Int) -> [RepoRef: SyncLevel] {
+        let owner = String(repeating: "ab", count: 32)
+        var levels: [RepoRef: SyncLevel] = [:]
+        for i in 0..<full { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "repository-number-\(i)")] = .full }
+        for i in 0..<stateOnly { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "s\(i)")] = .stateOnly }
+        return levels
+    }
+
+    /// Every value each tag name carries, across filters.
+    private func values(_ filters: [Filter]) -> [String: Set<String>] {
+        var out: [String: Set<String>] = [:]
+        for f in filters { for (name, v) in f.tags { out[name, default: []].formUnion(v) } }
+        return out
+    }
+
+    /// 1,000 repo coordinates (~82,000 bytes) were one `#a` filter that strfry refuses
+    /// ("total filter items too large"); now every filter stays within strfry's limits, for
+    /// any mix of levels and counts, and carries exactly the reference filters' values.
+    @Test(arguments: [
+        (full: 0, stateOnly: 0, roots: 0), (full: 0, stateOnly: 0, roots: 1), (full: 1, stateOnly: 0, roots: 0),
+        (full: 0, stateOnly: 3, roots: 250), (full: 250, stateOnly: 40, roots: 2_345), (full: 1_000, stateOnly: 0, roots: 500),
+        (full: 5_000, stateOnly: 0, roots: 20_000),
+    ])
+    func negentropyFiltersFitStrfryAndCoverTheReferenceFilters(full: Int, stateOnly: Int, roots: Int) {
+        let levels = levels(full: full, stateOnly: stateOnly)
+        let rootEvents = Set(ids(roots))
+        let limits = RequestLimits()
+        let sized = SyncFilterBuilder.negentropyFilters(repos: levels, rootEvents: rootEvents, since: 5, limits: limits)
+        for f in sized {
+            #expect(limits.admits(f))
+            #expect(f.largestValueListCost <= 60_000)
+            #expect(f.jsonText.utf8.count + RequestLimits.messageReserve <= 131_072)
+            #expect(f.since == 5)
         }
+        let reference = SyncFilterBuilder.filters(repos: levels, rootEvents: rootEvents, since: 5, live: false)
+        #expect(values(sized) == values(reference))
+        // Far fewer sessions than reference-sized filters.
+        if roots >= 2_000 { #expect(sized.count * 5 < reference.count) }
     }
 
-    @Test func coalescingKeepsSinceAndKindsApart() {
-        let a = Filter(kinds: [30618], tags: ["d": ["x"]])
-        let b = Filter(kinds: [30618], tags: ["d": ["y"]], since: 5)
-        let c = Filter(kinds: [30618], tags: ["d": ["z"]])
-        let merged = SyncFilterBuilder.coalesced([a, b, c])
-        #expect(merged.count == 2)
-        #expect(merged.contains(Filter(kinds: [30618], tags: ["d": ["x", "z"]])))
-        #expect(merged.contains(b))
+    /// Grouped by tag name, so overlapping `#e`/`#E` filters are reconciled apart.
+    @Test func negentropyFiltersAreGroupedByTagName() {
+        let sized = SyncFilterBuilder.negentropyFilters(repos: [:], rootEvents: Set(ids(5_000)), since: nil)
+        let names = sized.map { $0.tags.keys.first! }
+        #expect(names == names.sorted { ["e": 0, "E": 1, "q": 2][$0]! < ["e": 0, "E": 1, "q": 2][$1]! })
+        #expect(Set(names) == ["e", "E", "q"])
+    }
+
+    /// A smaller learned limit gives smaller filters.
+    @Test func learnedLimitsShrinkTheFilters() {
+        let roots = Set(ids(3_000))
+        let small = RequestLimits().shrunk(belowRefused: 20_000)
+        #expect(small.maxTagValueBytes == 10_000)
+        let filters = SyncFilterBuilder.negentropyFilters(repos: [:], rootEvents: roots, since: nil, limits: small)
+        #expect(filters.allSatisfy { $0.largestValueListCost <= 10_000 })
+        #expect(RequestLimits().shrunk(belowRefused: 100).maxTagValueBytes == RequestLimits.minimumTagValueBytes)
     }
 
     @Test func layer3FiltersAreRecognisedAndPackingKeepsOrder() {
@@ -48,26 +77,37 @@ struct SyncFilterBuilderConsolidationTests {
         #expect(Array(packed.joined()) == l2 + l3)
     }
 
-    /// `negentropyFilters` is `coalesced(filters(...))` built directly, for any mix of levels,
-    /// counts across chunk boundaries, `since` and chunk sizes.
-    @Test(arguments: [
-        (repos: 0, stateOnly: 0, roots: 0), (repos: 0, stateOnly: 0, roots: 1), (repos: 1, stateOnly: 0, roots: 0),
-        (repos: 0, stateOnly: 3, roots: 0), (repos: 0, stateOnly: 3, roots: 250), (repos: 250, stateOnly: 40, roots: 2_345),
-        (repos: 1_001, stateOnly: 0, roots: 999),
-    ])
-    func negentropyFiltersEqualCoalescedReferenceFilters(repos: Int, stateOnly: Int, roots: Int) {
-        let owner = String(repeating: "ab", count: 32)
-        var levels: [RepoRef: SyncLevel] = [:]
-        for i in 0..<repos { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "r\(i)")] = .full }
-        for i in 0..<stateOnly { levels[RepoRef(kind: 30617, pubkey: owner, identifier: "s\(i % 2 == 0 ? i : 0)")] = .stateOnly }
-        let rootEvents = Set(ids(roots))
-        for since in [nil, Int64(1_700_000_000)] as [Int64?] {
-            for maxValues in [1_000, 7] {
-                let reference = SyncFilterBuilder.coalesced(
-                    SyncFilterBuilder.filters(repos: levels, rootEvents: rootEvents, since: since, live: false), maxValues: maxValues)
-                let direct = SyncFilterBuilder.negentropyFilters(repos: levels, rootEvents: rootEvents, since: since, maxValues: maxValues)
-                #expect(direct == reference, "repos \(repos), stateOnly \(stateOnly), roots \(roots), since \(String(describing: since)), max \(maxValues)")
-            }
+    /// Packing never puts more into one REQ than one message may hold or than 200 filters.
+    @Test func packingStaysWithinOneMessage() {
+        let big = SyncFilterBuilder.packedLiveFilters(repos: [:], rootEvents: Set(ids(10_000)), limits: RequestLimits())
+        let packed = SyncFilterBuilder.pack(big, perSubscription: 10)
+        for group in packed {
+            let bytes = group.reduce(0) { $0 + $1.jsonText.utf8.count + 1 }
+            #expect(bytes <= RequestLimits().maxFilterJSONBytes)
         }
+        let many = (0..<500).map { Filter(kinds: [$0], limit: 0) }
+        #expect(SyncFilterBuilder.pack(many, perSubscription: 1_000).allSatisfy { $0.count <= 200 })
+    }
+
+    /// The exact consolidated set carries every item the per-filter set carries; over the
+    /// subscription budget Layer 3 becomes the reply-kinds filter.
+    @Test func consolidatedSetIsExactWithinTheBudget() {
+        let levels = levels(full: 300, stateOnly: 10)
+        let roots = Set(ids(4_000))
+        let (groups, approximate) = SyncFilterBuilder.consolidatedLiveFilters(
+            repos: levels, rootEvents: roots, limits: RequestLimits(), maxSubscriptions: 150, perSubscription: 10)
+        #expect(!approximate)
+        let all = Array(groups.joined())
+        #expect(all.allSatisfy { $0.limit == 0 })
+        let perFilter = SyncFilterBuilder.layer1(since: nil, live: true)
+            + SyncFilterBuilder.filters(repos: levels, rootEvents: roots, since: nil, live: true)
+        #expect(values(all) == values(perFilter))
+        #expect(groups.count < perFilter.count / 10)
+
+        let (few, approx) = SyncFilterBuilder.consolidatedLiveFilters(
+            repos: levels, rootEvents: roots, limits: RequestLimits(), maxSubscriptions: 3, perSubscription: 10)
+        #expect(approx)
+        #expect(!few.joined().contains(where: SyncFilterBuilder.isLayer3))
+        #expect(few.joined().contains(SyncFilterBuilder.rootEventRepliesLive()))
     }
 }

@@ -1,3 +1,4 @@
+import Health
 import Foundation
 import Nostr
 import Reconcile
@@ -16,7 +17,7 @@ struct NegentropyClientSessionTests {
         let storage = try sealedStorage(sets.clientItems)
         let outcome = try await withHangGuard {
             await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(kinds: [1621], limit: 5), storage: storage,
-                                              frameSizeLimit: frameSizeLimit)
+                                              frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
         }
         guard case .success(let result) = outcome else {
             Issue.record("run failed: \(outcome)")
@@ -44,7 +45,7 @@ struct NegentropyClientSessionTests {
     @Test func runReportsADisconnectWhenSendingFails() async throws {
         let link = ScriptedNegentropyLink(failSends: true) { _ in [] }
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(), storage: try sealedStorage([]))
+            await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(), storage: try sealedStorage([]), classify: RefusalClassifier.classify)
         }
         #expect(outcome == .failure(.disconnected))
     }
@@ -52,7 +53,7 @@ struct NegentropyClientSessionTests {
     @Test func runReportsADisconnectWhenTheConnectionEndsMidSession() async throws {
         let link = ScriptedNegentropyLink { _ in [] }
         let storage = try sealedStorage(ClientItemSets.make(seed: 2, onlyClient: 1, common: 40, onlyRelay: 0).clientItems)
-        let task = Task { await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(), storage: storage) }
+        let task = Task { await NegentropyClientSession.run(link: link, subscriptionID: "s", filter: Filter(), storage: storage, classify: RefusalClassifier.classify) }
         guard case .negOpen("s", _, _) = try await firstSent(link) else {
             Issue.record("the session did not open")
             task.cancel()
@@ -66,7 +67,7 @@ struct NegentropyClientSessionTests {
 
     @Test func silenceEndsInATimeoutAndANegClose() async throws {
         let link = ScriptedNegentropyLink { _ in [] }  // a relay that never answers
-        let task = Task { await NegentropyClientSession.run(link: link, subscriptionID: "quiet", filter: Filter(), storage: try! sealedStorage([])) }
+        let task = Task { await NegentropyClientSession.run(link: link, subscriptionID: "quiet", filter: Filter(), storage: try! sealedStorage([]), classify: RefusalClassifier.classify) }
         #expect(try await firstSent(link) == .negOpen(subscriptionID: "quiet", filter: Filter(), initialMessage: "6100000200"))
         link.deliver(.idleTimeout)
         let outcome = try await withHangGuard { await task.value }
@@ -94,7 +95,7 @@ struct NegentropyClientSessionTests {
         let windowsAsked = WindowLog()
         let client = sets.client
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "sync", filter: Filter(kinds: [1621]), now: 1000) { filter in
+            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "sync", filter: Filter(kinds: [1621]), now: 1000, classify: RefusalClassifier.classify) { filter in
                 windowsAsked.append(filter)
                 return try sealedStorage(client.filter { itemInWindow($0, filter) })
             }
@@ -133,7 +134,7 @@ struct NegentropyClientSessionTests {
         let link = ScriptedNegentropyLink(responder: responder)
         let client = sets.client
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "w", filter: Filter(since: 101, until: 300), now: 1000) { filter in
+            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "w", filter: Filter(since: 101, until: 300), now: 1000, classify: RefusalClassifier.classify) { filter in
                 try sealedStorage(client.filter { itemInWindow($0, filter) })
             }
         }
@@ -154,7 +155,7 @@ struct NegentropyClientSessionTests {
         let responder = ResponderRelay(items: crowded, maxItems: 3)
         let link = ScriptedNegentropyLink(responder: responder)
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "c", filter: Filter(since: 0, until: 200), now: 1000) { _ in
+            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "c", filter: Filter(since: 0, until: 200), now: 1000, classify: RefusalClassifier.classify) { _ in
                 try sealedStorage([])
             }
         }
@@ -177,7 +178,7 @@ struct NegentropyClientSessionTests {
         }
         let client = sets.client
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "sync", filter: Filter(), now: 1000) { filter in
+            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "sync", filter: Filter(), now: 1000, classify: RefusalClassifier.classify) { filter in
                 try sealedStorage(client.filter { itemInWindow($0, filter) })
             }
         }
@@ -189,7 +190,7 @@ struct NegentropyClientSessionTests {
         struct Broken: Error {}
         let link = ScriptedNegentropyLink { _ in [] }
         let outcome = try await withHangGuard {
-            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "x", filter: Filter(), now: 1000) { _ in throw Broken() }
+            await NegentropyClientSession.runSplitting(link: link, subscriptionID: "x", filter: Filter(), now: 1000, classify: RefusalClassifier.classify) { _ in throw Broken() }
         }
         guard case .failure(.protocolError(let why)) = outcome else {
             Issue.record("expected a protocol error, got \(outcome)")

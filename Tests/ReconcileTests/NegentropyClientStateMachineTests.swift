@@ -1,3 +1,4 @@
+import Health
 import Foundation
 import Nostr
 import Reconcile
@@ -12,7 +13,7 @@ struct NegentropyClientStateMachineTests {
     /// A machine over `items` that has sent its NEG-OPEN.
     static func opened(_ items: [NegentropyItem] = [], frameSizeLimit: Int = 0) throws -> NegentropyClientStateMachine {
         var machine = try NegentropyClientStateMachine(subscriptionID: subID, filter: filter, storage: try sealedStorage(items),
-                                                       frameSizeLimit: frameSizeLimit)
+                                                       frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
         guard case .send(.negOpen) = machine.start() else { throw ClientTestError.unexpected("start did not send NEG-OPEN") }
         return machine
     }
@@ -25,7 +26,7 @@ struct NegentropyClientStateMachineTests {
     /// the responder holding the other side of the session.
     static func pastFirstReply() throws -> (NegentropyClientStateMachine, ResponderRelay, pending: ClientMessage) {
         var machine = try NegentropyClientStateMachine(subscriptionID: subID, filter: filter,
-                                                       storage: try sealedStorage(multiRound.clientItems))
+                                                       storage: try sealedStorage(multiRound.clientItems), classify: RefusalClassifier.classify)
         guard case .send(let open) = machine.start() else { throw ClientTestError.unexpected("no NEG-OPEN") }
         let responder = ResponderRelay(items: multiRound.relayItems)
         guard let first = responder.answer(open), case .send(let pending) = machine.receive(first), case .negMsg = pending else {
@@ -49,7 +50,7 @@ struct NegentropyClientStateMachineTests {
     @Test func startSendsNegOpenWithoutLimitAndTheInitialMessageHex() throws {
         let sets = ClientItemSets.make(seed: 1, onlyClient: 5, common: 60, onlyRelay: 3)
         let storage = try sealedStorage(sets.clientItems)
-        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Self.filter, storage: storage, frameSizeLimit: 0)
+        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Self.filter, storage: storage, frameSizeLimit: 0, classify: RefusalClassifier.classify)
         var reference = try Negentropy(storage: storage)
         let initial = try reference.initiate()
         var expectedFilter = Self.filter
@@ -66,14 +67,14 @@ struct NegentropyClientStateMachineTests {
     }
 
     @Test func emptyLocalSetOpensWithTheEmptyIdList() throws {
-        var machine = try NegentropyClientStateMachine(subscriptionID: "e", filter: Filter(), storage: try sealedStorage([]))
+        var machine = try NegentropyClientStateMachine(subscriptionID: "e", filter: Filter(), storage: try sealedStorage([]), classify: RefusalClassifier.classify)
         // Version 0x61, infinity bound (0), empty prefix (0), IdList (2) of 0 ids.
         #expect(machine.start() == .send(.negOpen(subscriptionID: "e", filter: Filter(), initialMessage: "6100000200")))
     }
 
     @Test func frameSizeLimitBelow4096IsRefusedAtCreation() throws {
         #expect(throws: NegentropyError.frameSizeLimitTooSmall) {
-            _ = try NegentropyClientStateMachine(subscriptionID: "x", filter: Filter(), storage: try sealedStorage([]), frameSizeLimit: 4095)
+            _ = try NegentropyClientStateMachine(subscriptionID: "x", filter: Filter(), storage: try sealedStorage([]), frameSizeLimit: 4095, classify: RefusalClassifier.classify)
         }
     }
 
@@ -83,7 +84,7 @@ struct NegentropyClientStateMachineTests {
     func fullExchangeFindsExactlyHaveAndNeed(frameSizeLimit: Int) throws {
         let sets = ClientItemSets.make(seed: 42, onlyClient: 150, common: 2500, onlyRelay: 170)
         var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Self.filter,
-                                                       storage: try sealedStorage(sets.clientItems), frameSizeLimit: frameSizeLimit)
+                                                       storage: try sealedStorage(sets.clientItems), frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
         let responder = ResponderRelay(items: sets.relayItems, frameSizeLimit: frameSizeLimit)
         let (final, sent) = exchange(&machine, with: responder)
         #expect(final.closeMessage == .some(.negClose(subscriptionID: Self.subID)))
@@ -127,7 +128,7 @@ struct NegentropyClientStateMachineTests {
         #expect(rawNeed.count > Set(rawNeed).count)
 
         var machine = try NegentropyClientStateMachine(subscriptionID: "dup", filter: Filter(), storage: try sealedStorage(clientItems),
-                                                       frameSizeLimit: 4096)
+                                                       frameSizeLimit: 4096, classify: RefusalClassifier.classify)
         let (final, _) = exchange(&machine, with: ResponderRelay(items: serverItems, frameSizeLimit: 4096))
         guard case .success(let result)? = final.outcome else {
             Issue.record("exchange did not succeed: \(final)")
@@ -143,7 +144,7 @@ struct NegentropyClientStateMachineTests {
 
     @Test func identicalSetsFinishAfterOneReplyWithAnEmptyDiff() throws {
         let sets = ClientItemSets.make(seed: 3, onlyClient: 0, common: 800, onlyRelay: 0)
-        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems))
+        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems), classify: RefusalClassifier.classify)
         let (final, sent) = exchange(&machine, with: ResponderRelay(items: sets.relayItems))
         #expect(sent.count == 1)
         #expect(final.outcome == .success(NegentropyClientResult(have: [], need: [], rounds: 1, bytesSent: negentropyPayload(sent[0])!.count,
@@ -186,37 +187,42 @@ struct NegentropyClientStateMachineTests {
 
     // MARK: - NOTICE refusals
 
-    /// The keywords strfry PR #193 sniffs, and NOTICE texts seen in the wild (field notes §4.2).
+    /// NOTICE texts of relays that do not speak NIP-77, seen in the wild (field notes §4.2).
     static let refusalNotices: [String] = [
-        "error", "invalid", "unrecognized", "bad msg", "could not parse", "disabled", "unsupported", "unknown",
         "ERROR: bad msg: negentropy disabled",
-        "ERROR: negentropy error: negentropy query missing elements",
         "could not parse command",
         "Invalid enum value NEG-OPEN",
         "error: bad message",
         "bad message type",
         "Command unrecognized",
         "Unknown message type: NEG-OPEN",
+        "ERROR: unknown command",
         "Negentropy is off on this relay",
         "NEG-OPEN? never heard of it",
     ]
 
-    @Test func everyRefusalKeywordMatchesInAnyCase() {
-        for keyword in NegentropyClientFailure.refusalKeywords {
-            #expect(NegentropyClientFailure.isRefusal(notice: "relay says: \(keyword.uppercased())!"), "\(keyword)")
-        }
-        #expect(Set(NegentropyClientFailure.refusalKeywords).isSuperset(of: [
-            "error", "invalid", "unrecognized", "bad msg", "could not parse", "disabled", "unsupported", "unknown",
-        ]))
-    }
-
     @Test(arguments: refusalNotices)
     func refusalNoticeBeforeTheFirstReplyMeansUnsupported(_ text: String) throws {
-        #expect(NegentropyClientFailure.isRefusal(notice: text))
+        #expect(RefusalClassifier.classify(text) == .negentropyUnsupported)
         var machine = try Self.opened()
         let action = machine.receive(.notice(text))
         #expect(action == .finish(closeMessage: nil, outcome: .failure(.unsupported(text))))
         #expect(machine.isFinished)
+    }
+
+    /// A relay that speaks NIP-77 but refuses this NEG-OPEN does not lose its NIP-77 status:
+    /// strfry's NOTICE for an oversized filter is "too large" (split and retry), its NOTICE for
+    /// other negentropy errors is a relay error (that filter goes through REQ/EOSE).
+    @Test(arguments: [
+        ("ERROR: negentropy error: error parsing #q: total filter items too large", NegentropyClientFailure.tooLarge("ERROR: negentropy error: error parsing #q: total filter items too large")),
+        ("ERROR: negentropy error: negentropy query missing elements", .relayError("ERROR: negentropy error: negentropy query missing elements")),
+        ("ERROR: negentropy error: invalid hex", .relayError("ERROR: negentropy error: invalid hex")),
+        ("rate-limited: slow down", .rateLimited("rate-limited: slow down")),
+        ("ERROR: too many concurrent NEG requests", .rateLimited("ERROR: too many concurrent NEG requests")),
+    ])
+    func noticeOfARelayThatSpeaksNIP77(_ text: String, _ expected: NegentropyClientFailure) throws {
+        var machine = try Self.opened()
+        #expect(machine.receive(.notice(text)) == .finish(closeMessage: nil, outcome: .failure(expected)))
     }
 
     @Test func theSameNoticeAfterTheFirstReplyIsIgnored() throws {
@@ -234,11 +240,11 @@ struct NegentropyClientStateMachineTests {
         #expect(Set(result.need) == Self.multiRound.onlyRelayIDs)
     }
 
-    @Test(arguments: ["welcome to the relay", "rate-limited: slow down", "auth-required: please authenticate", ""])
+    @Test(arguments: ["welcome to the relay", "auth-required: please authenticate", "", "connected to strfry"])
     func nonRefusalNoticeBeforeTheFirstReplyIsIgnored(_ text: String) throws {
-        #expect(!NegentropyClientFailure.isRefusal(notice: text))
+        #expect(RefusalClassifier.classify(text) == .informational)
         let sets = ClientItemSets.make(seed: 11, onlyClient: 4, common: 300, onlyRelay: 6)
-        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems))
+        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems), classify: RefusalClassifier.classify)
         guard case .send(let open) = machine.start() else { Issue.record("no NEG-OPEN"); return }
         #expect(machine.receive(.notice(text)) == .wait)
         #expect(!machine.isFinished)
@@ -268,13 +274,13 @@ struct NegentropyClientStateMachineTests {
         var machine = try Self.opened()
         #expect(machine.idleTimeout() == .finish(closeMessage: .negClose(subscriptionID: Self.subID), outcome: .failure(.timeout)))
         #expect(machine.isFinished)
-        // Mid-session too.
+        // Mid-session it is a stall, not silence to the NEG-OPEN (which means no NIP-77).
         var (busy, _, _) = try Self.pastFirstReply()
-        #expect(busy.idleTimeout() == .finish(closeMessage: .negClose(subscriptionID: Self.subID), outcome: .failure(.timeout)))
+        #expect(busy.idleTimeout() == .finish(closeMessage: .negClose(subscriptionID: Self.subID), outcome: .failure(.stalled)))
     }
 
     @Test func idleTimeoutBeforeStartDoesNothing() throws {
-        var machine = try NegentropyClientStateMachine(subscriptionID: "x", filter: Filter(), storage: try sealedStorage([]))
+        var machine = try NegentropyClientStateMachine(subscriptionID: "x", filter: Filter(), storage: try sealedStorage([]), classify: RefusalClassifier.classify)
         #expect(machine.idleTimeout() == .wait)
         #expect(machine.disconnected() == .wait)
         #expect(machine.receive(.negMsg(subscriptionID: "x", message: "61")) == .wait)
@@ -314,7 +320,7 @@ struct NegentropyClientStateMachineTests {
 
     @Test func messagesForOtherSubscriptionsAreIgnored() throws {
         let sets = ClientItemSets.make(seed: 5, onlyClient: 3, common: 100, onlyRelay: 2)
-        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems))
+        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Filter(), storage: try sealedStorage(sets.clientItems), classify: RefusalClassifier.classify)
         guard case .send(let open) = machine.start() else { Issue.record("no NEG-OPEN"); return }
         let event = NostrKeypair(secretKeyHex: String(repeating: "03", count: 32))!.sign(kind: 1, createdAt: 1)
         let noise: [RelayMessage] = [

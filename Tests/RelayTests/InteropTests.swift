@@ -1,3 +1,4 @@
+import Health
 import Foundation
 import Nostr
 import Reconcile
@@ -74,7 +75,7 @@ import Transport
             // Well below LocalRelay's 50,000-item refusal.
             for (n, frameSizeLimit) in [0, 4096].enumerated() {
                 let outcome = await NegentropyClientSession.run(link: link, subscriptionID: "interop-\(n)", filter: sets.filter,
-                                                                storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: frameSizeLimit)
+                                                                storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
                 guard case .success(let diff) = outcome else {
                     Issue.record("reconciliation with LocalRelay (frame limit \(frameSizeLimit)) failed: \(outcome)\n\(child.stderrTail)")
                     continue

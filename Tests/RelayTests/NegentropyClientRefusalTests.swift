@@ -1,3 +1,4 @@
+import Health
 import Foundation
 import Nostr
 import Reconcile
@@ -96,6 +97,13 @@ final class ScriptedJSONRelayLink: NegentropyLink, @unchecked Sendable {
                 expected: .relayError("PROTOCOL-ERROR")),
         Refusal(name: "NEG-ERR negentropy disabled", replies: [#"["NEG-ERR","neg","error: negentropy disabled"]"#],
                 expected: .unsupported("error: negentropy disabled")),
+        Refusal(name: "NOTICE unknown command (relay without NIP-77)", replies: [#"["NOTICE","ERROR: unknown command"]"#],
+                expected: .unsupported("ERROR: unknown command")),
+        Refusal(name: "NOTICE filter too large (strfry)",
+                replies: [#"["NOTICE","ERROR: negentropy error: error parsing #q: total filter items too large"]"#],
+                expected: .tooLarge("ERROR: negentropy error: error parsing #q: total filter items too large")),
+        Refusal(name: "CLOSED filter too large", replies: [#"["CLOSED","neg","ERROR: bad req: error parsing #a: total filter items too large"]"#],
+                expected: .tooLarge("ERROR: bad req: error parsing #a: total filter items too large")),
     ]
 
     @Test(arguments: refusals)
@@ -105,7 +113,7 @@ final class ScriptedJSONRelayLink: NegentropyLink, @unchecked Sendable {
             return []
         }
         let outcome = await NegentropyClientSession.run(link: link, subscriptionID: "neg", filter: Filter(kinds: [1621]),
-                                                        storage: try negentropyStorage(NIP34EventSets.standard.clientEvents.prefix(50).map { $0 }))
+                                                        storage: try negentropyStorage(NIP34EventSets.standard.clientEvents.prefix(50).map { $0 }), classify: RefusalClassifier.classify)
         #expect(outcome == .failure(refusal.expected))
         // The relay saw one well-formed NEG-OPEN and nothing after it.
         let received = link.receivedMessages
@@ -121,7 +129,7 @@ final class ScriptedJSONRelayLink: NegentropyLink, @unchecked Sendable {
     @Test func silenceEndsInATimeoutWithANegClose() async throws {
         let link = ScriptedJSONRelayLink { _ in [] }  // never answers
         let task = Task {
-            await NegentropyClientSession.run(link: link, subscriptionID: "quiet", filter: Filter(kinds: [1621]), storage: try! negentropyStorage([]))
+            await NegentropyClientSession.run(link: link, subscriptionID: "quiet", filter: Filter(kinds: [1621]), storage: try! negentropyStorage([]), classify: RefusalClassifier.classify)
         }
         let first = try await link.firstSentText()
         #expect(first == #"["NEG-OPEN","quiet",{"kinds":[1621]},"6100000200"]"#)
@@ -147,7 +155,7 @@ final class ScriptedJSONRelayLink: NegentropyLink, @unchecked Sendable {
             }
         }
         let events = Array(NIP34EventSets.standard.clientEvents.prefix(40))
-        let outcome = await NegentropyClientSession.run(link: link, subscriptionID: "p", filter: Filter(), storage: try negentropyStorage(events))
+        let outcome = await NegentropyClientSession.run(link: link, subscriptionID: "p", filter: Filter(), storage: try negentropyStorage(events), classify: RefusalClassifier.classify)
         guard case .success(let result) = outcome else {
             Issue.record("expected success, got \(outcome)")
             return

@@ -1,3 +1,4 @@
+import Health
 import Foundation
 import Nostr
 import Reconcile
@@ -20,7 +21,7 @@ import Transport
             let link = SessionNegentropyLink(session: session)
 
             let first = await NegentropyClientSession.run(link: link, subscriptionID: "neg-a", filter: sets.filter,
-                                                          storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: frameSizeLimit)
+                                                          storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
             guard case .success(let diff) = first else {
                 Issue.record("first reconciliation failed: \(first)")
                 await session.close()
@@ -44,7 +45,7 @@ import Transport
 
             // Both sides now hold A∪B∪C: one round trip, nothing to do.
             let second = await NegentropyClientSession.run(link: link, subscriptionID: "neg-b", filter: sets.filter,
-                                                           storage: try negentropyStorage(sets.clientEvents + fetched), frameSizeLimit: frameSizeLimit)
+                                                           storage: try negentropyStorage(sets.clientEvents + fetched), frameSizeLimit: frameSizeLimit, classify: RefusalClassifier.classify)
             guard case .success(let again) = second else {
                 Issue.record("second reconciliation failed: \(second)")
                 await session.close()
@@ -64,11 +65,11 @@ import Transport
             let session = try await relay.connect()
             let link = SessionNegentropyLink(session: session)
             // A single session is refused, with the maximum.
-            let whole = await NegentropyClientSession.run(link: link, subscriptionID: "whole", filter: sets.filter, storage: try negentropyStorage([]))
+            let whole = await NegentropyClientSession.run(link: link, subscriptionID: "whole", filter: sets.filter, storage: try negentropyStorage([]), classify: RefusalClassifier.classify)
             #expect(whole == .failure(.blocked(maxRecords: 10, reason: "blocked: too many query results")))
             // Splitting by time gets through.
             let split = await NegentropyClientSession.runSplitting(
-                link: link, subscriptionID: "split", filter: sets.filter, now: Fixtures.now + 60) { _ in try negentropyStorage([]) }
+                link: link, subscriptionID: "split", filter: sets.filter, now: Fixtures.now + 60, classify: RefusalClassifier.classify) { _ in try negentropyStorage([]) }
             guard case .success(let result) = split else {
                 Issue.record("runSplitting failed: \(split)")
                 await session.close()
@@ -225,7 +226,7 @@ import Transport
             sets.storeRelaySide(in: relay)
             let client = try await relay.connect()
             var machine = try NegentropyClientStateMachine(subscriptionID: "neg", filter: sets.filter,
-                                                           storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: 4096)
+                                                           storage: try negentropyStorage(sets.clientEvents), frameSizeLimit: 4096, classify: RefusalClassifier.classify)
             guard case .send(let open) = machine.start() else {
                 Issue.record("no NEG-OPEN")
                 return

@@ -1,11 +1,17 @@
 import Foundation
+import Health
 import Nostr
 import Reconcile
 
 extension HistoricSyncContext {
     /// Historic sync of one filter: NIP-77 against the local store when the relay may
     /// support it, falling back to REQ/EOSE pagination when it does not.
-    func sync(_ filter: Filter, tryNegentropy: Bool) async -> HistoricOutcome {
+    ///
+    /// Only a refusal that says so, or silence to the NEG-OPEN, marks the relay as not doing
+    /// NIP-77 (re-probed daily). Any other failure of one session (a relay error, a stall, a
+    /// filter still too large at one value) syncs that filter with REQ/EOSE and leaves NIP-77
+    /// in use for the rest.
+    func sync(_ filter: Filter, tryNegentropy: Bool, attempt: Int = 0) async -> HistoricOutcome {
         if tryNegentropy {
             guard await negentropySlots.acquire() else { return .aborted }
             let result = await reconcile(filter)
@@ -18,8 +24,19 @@ extension HistoricSyncContext {
                 return await fetch(ids: wanted)
             case .failure(.disconnected):
                 return .aborted
+            case .failure(.unsupported(let why)):
+                await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
+            case .failure(.timeout):
+                await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
+                                                    reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
+            case .failure(.rateLimited) where attempt < 5:
+                await coordinator.waitForRateLimitEnd(relay)
+                return await sync(filter, tryNegentropy: true, attempt: attempt + 1)
+            case .failure(.tooLarge(let reason)):
+                // Refused even at one value: REQ would be refused the same way.
+                return .failed("refused as too large: \(reason)")
             case .failure(let failure):
-                await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: failure.description)
+                await coordinator.negentropySessionFailed(relay, filter: filter, reason: failure.description)
             }
         }
         return await paginate(filter)
@@ -32,10 +49,16 @@ extension HistoricSyncContext {
         let subscriptionID = await coordinator.nextSubscriptionID("neg")
         let result = await NegentropyClientSession.runSplitting(
             link: link, subscriptionID: subscriptionID, filter: filter, now: Int64(now),
-            frameSizeLimit: configuration.negentropyFrameSizeLimit,
+            frameSizeLimit: configuration.negentropyFrameSizeLimit, classify: RefusalClassifier.classify,
+            onTooLarge: { refused in await learnTooLarge(refused) },
             storageFor: { try storage(for: $0) })
         link.finish()
         return result
+    }
+
+    /// A relay refused `filter` as too large: shrink its request limits.
+    func learnTooLarge(_ filter: Filter) async {
+        await coordinator.learnedRequestTooLarge(relay, generation: generation, refusedBytes: filter.largestValueListCost)
     }
 
     /// Fetches ids in chunks (300), up to `idFetchConcurrency` chunks in flight, retrying
@@ -105,6 +128,18 @@ extension HistoricSyncContext {
             switch await collect(Filter(ids: chunk)) {
             case .aborted: return .aborted
             case .failed(let why): return .failed(why)
+            case .tooLarge(let why):
+                let filter = Filter(ids: chunk)
+                await learnTooLarge(filter)
+                guard let (first, second) = filter.splitAlongLargestValueList() else { return .failed("refused as too large: \(why)") }
+                var missing: [String] = []
+                for half in [first, second] {
+                    switch await fetchChunk(half.ids ?? []) {
+                    case .missing(let ids): missing += ids
+                    case let other: return other
+                    }
+                }
+                return .missing(missing)
             case .events(let events):
                 let got = Set(events.map(\.id))
                 chunk.removeAll { got.contains($0) }
@@ -131,6 +166,18 @@ extension HistoricSyncContext {
             switch await collect(page) {
             case .aborted: return .aborted
             case .failed(let why): return .failed(why)
+            case .tooLarge(let why):
+                // The relay takes smaller filters: the rest of this one in two halves.
+                await learnTooLarge(page)
+                var rest = filter
+                rest.until = until
+                guard let (first, second) = rest.splitAlongLargestValueList() else { return .failed("refused as too large: \(why)") }
+                let a = await paginate(first)
+                if case .aborted = a { return a }
+                let b = await paginate(second)
+                if case .aborted = b { return b }
+                if case .failed = a { return a }
+                return b
             case .events(let events):
                 guard let oldest = events.map(\.createdAt).min() else { return .complete }
                 var fresh = 0

@@ -1,4 +1,5 @@
 import Foundation
+import Health
 import Nostr
 import Reconcile
 import Store
@@ -42,6 +43,8 @@ struct HistoricSyncContext: Sendable {
     enum Collected: Sendable {
         case events([NostrEvent])
         case failed(String)
+        /// The relay refused the REQ as too large (the caller splits the filter).
+        case tooLarge(String)
         case aborted
     }
 
@@ -83,15 +86,15 @@ struct HistoricSyncContext: Sendable {
                 try? await session.send(.close(subscriptionID: id))
                 return (.events(events), nil)
             case .message(.closed(_, let reason)):
-                // W19: a CLOSED ends the subscription; rate limits wait and retry.
+                // W19: a CLOSED ends the subscription; rate limits wait and retry, a full
+                // subscription table consolidates and retries, an oversized REQ is split.
                 let failed = Collected.failed("subscription closed by relay: \(reason)")
-                if MachineReadablePrefix.of(reason) == .rateLimited || reason.lowercased().contains("rate"), attempt < 5 {
-                    return (failed, .afterRateLimit)
+                switch RefusalClassifier.classify(reason) {
+                case .rateLimited where attempt < 5: return (failed, .afterRateLimit)
+                case .subscriptionCap where attempt < 5: return (failed, .afterConsolidation)
+                case .tooLarge: return (.tooLarge(reason), nil)
+                default: return (failed, nil)
                 }
-                if SyncCoordinator.isSubscriptionCapRefusal(reason), attempt < 5 {
-                    return (failed, .afterConsolidation)
-                }
-                return (failed, nil)
             case .message:
                 continue
             case .timeout:

@@ -32,15 +32,25 @@ struct RelaySyncState {
     /// Whether the live set is consolidated: filters packed several per REQ and Layer 3
     /// replaced by one relay-wide filter (until the next fresh start or reconnect).
     var liveConsolidated = false
+    /// Whether the consolidated set streams Layer 3 by kind (root-id filters would have
+    /// needed more than `maxLiveSubscriptions` REQs).
+    var liveLayer3Approximate = false
     /// Live filters the relay ended with CLOSED (e.g. `rate-limited:`); reopened when the
     /// relay's rate-limit cooldown ends, dropped on reconnect (which reopens everything).
     var refusedLiveFilters: [Filter] = []
     /// Whether the generic layer-1 batch has completed since the last fresh start.
     var announcementsSynced = false
     var lastError: String?
+    /// Delivered events the node accepted: keeps its place at the tracked-relay cap.
+    var deliveredEvents = false
+    /// How big requests to this relay may be: the configured limits, shrunk by the relay's
+    /// "too large" refusals (persisted with the sync state).
+    var requestLimits: RequestLimits
 
-    init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int) {
+    init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int,
+         requestLimits: RequestLimits = RequestLimits()) {
         self.isBootstrap = isBootstrap
+        self.requestLimits = requestLimits
         self.connection = connection
         negentropySlots = AsyncSlots(capacity: negentropySessions)
         requestSlots = AsyncSlots(capacity: historicRequests)

@@ -25,9 +25,20 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
         switch message {
         case .negOpen(let id, _, _):
             if let old = currentID, old != id { router.unregister(old) }
-            // Register before sending, so a fast reply cannot slip past.
+            // Register before sending, so a fast reply cannot slip past; marked and sent under
+            // the gate, so a refusal NOTICE reaches the session whose NEG-OPEN went first.
             current = router.register(id, now: now(), timeout: timeout).makeAsyncIterator()
             currentID = id
+            guard await router.negentropyOpenGate.acquire() else { throw TransportError.notConnected }
+            router.markAwaitingFirstReply(id)
+            do {
+                try await session.send(message)
+            } catch {
+                await router.negentropyOpenGate.release()
+                throw error
+            }
+            await router.negentropyOpenGate.release()
+            return
         case .negClose(let id):
             try await session.send(message)
             router.unregister(id)

@@ -2,8 +2,9 @@ import Foundation
 import Nostr
 
 /// Routes a connection's inbound messages to the historic requests and NIP-77 sessions
-/// waiting for them, by subscription id. NOTICEs go to every waiter (a NIP-77 refusal often
-/// comes as a NOTICE). Deadlines are checked by `expire(now:)` from the coordinator's tick,
+/// waiting for them, by subscription id. A NOTICE carries no id: it goes to the oldest NIP-77
+/// session still waiting for its first reply (relays answer a connection's messages in
+/// order, and strfry refuses an oversized NEG-OPEN with a NOTICE), and to nobody else. Deadlines are checked by `expire(now:)` from the coordinator's tick,
 /// so tests drive timeouts in virtual time.
 final class SubscriptionRouter: @unchecked Sendable {
     enum Delivery: Sendable, Equatable {
@@ -18,11 +19,16 @@ final class SubscriptionRouter: @unchecked Sendable {
         var continuation: AsyncStream<Delivery>.Continuation
         var deadline: Double
         var timeout: Double
+        /// Set while a NEG-OPEN waits for its first reply: the order it was sent in.
+        var awaitingFirstReply: Int?
     }
 
     private let lock = NSLock()
     private var waiters: [String: Waiter] = [:]
     private var closed = false
+    private var sendOrder = 0
+    /// Held while a NEG-OPEN is marked and sent, so the order of marks is the wire order.
+    let negentropyOpenGate = AsyncSlots(capacity: 1)
 
     /// Registers `subscriptionID` (before its REQ/NEG-OPEN is sent, so nothing is missed: W7)
     /// and returns its deliveries.
@@ -41,6 +47,15 @@ final class SubscriptionRouter: @unchecked Sendable {
         return stream
     }
 
+    /// Marks `subscriptionID` (registered) as a NEG-OPEN about to be sent: NOTICEs go to the
+    /// oldest such session until a reply with its id arrives.
+    func markAwaitingFirstReply(_ subscriptionID: String) {
+        lock.withLock {
+            sendOrder += 1
+            waiters[subscriptionID]?.awaitingFirstReply = sendOrder
+        }
+    }
+
     func unregister(_ subscriptionID: String) {
         let w = lock.withLock { waiters.removeValue(forKey: subscriptionID) }
         w?.continuation.finish()
@@ -50,13 +65,16 @@ final class SubscriptionRouter: @unchecked Sendable {
     @discardableResult
     func route(_ message: RelayMessage, now: Double) -> Bool {
         if case .notice = message {
-            let all: [AsyncStream<Delivery>.Continuation] = lock.withLock { waiters.values.map(\.continuation) }
-            for c in all { c.yield(.message(message)) }
-            return !all.isEmpty
+            let oldest: AsyncStream<Delivery>.Continuation? = lock.withLock {
+                waiters.values.filter { $0.awaitingFirstReply != nil }.min { $0.awaitingFirstReply! < $1.awaitingFirstReply! }?.continuation
+            }
+            oldest?.yield(.message(message))
+            return oldest != nil
         }
         guard let id = Self.subscriptionID(of: message) else { return false }
         let c: AsyncStream<Delivery>.Continuation? = lock.withLock {
             guard var w = waiters[id] else { return nil }
+            w.awaitingFirstReply = nil
             w.deadline = now + w.timeout
             waiters[id] = w
             return w.continuation

@@ -1,4 +1,5 @@
 import Nostr
+import Layers
 
 /// Settings of the GRASP-02 sync engine (reference §2.6 constants, with the operator
 /// options of the issue).
@@ -34,8 +35,15 @@ public struct SyncConfiguration: Sendable {
     public var consolidationThreshold: Int
     /// Filters per REQ in a consolidated live set (10: within common `max_filters` limits).
     public var consolidatedFiltersPerSubscription: Int
-    /// Most relays tracked at once (untrusted announcements could list thousands).
+    /// Live REQs the consolidated set may hold open on one relay (150: with the historic
+    /// slots, under strfry's 200 subscriptions per connection); past it Layer 3 is streamed
+    /// by kind.
+    public var maxLiveSubscriptions: Int
+    /// Most relays tracked at once (untrusted announcements could list thousands); enforced
+    /// on registration and on restore, see `TrackedRelayEviction` for who keeps a place.
     public var maxTrackedRelays: Int
+    /// Relays taken from one announcement and from one author's announcements.
+    public var announcementRelayLimits = AnnouncementRelayLimits()
     /// Client negentropy frame size limit (60,000: under strfry's 128 KiB frames).
     public var negentropyFrameSizeLimit: Int
     /// NIP-77 sessions run at once against one relay (4: under common per-connection limits).
@@ -49,6 +57,8 @@ public struct SyncConfiguration: Sendable {
     /// slots per relay; ids found missing by several of them are fetched once, see
     /// `IdFetchLedger`). REQ/EOSE batches always go one filter at a time.
     public var batchFilterConcurrency: Int
+    /// How big outgoing requests may be (per relay, shrunk by its "too large" refusals).
+    public var requestLimits: RequestLimits
 
     public init(bootstrapRelays: [RelayURL] = [], ownURLs: Set<RelayURL> = [], batchWindow: Double = 5, baseBackoff: Double = 5,
                 maxBackoff: Double = 3600, disableNegentropy: Bool = false, quickReconnectWindow: Double = 900,
@@ -57,7 +67,8 @@ public struct SyncConfiguration: Sendable {
                 consolidationThreshold: Int = 70, consolidatedFiltersPerSubscription: Int = 10, maxTrackedRelays: Int = 1_000,
                 negentropyFrameSizeLimit: Int = 60_000, negentropySessionsPerRelay: Int = 4,
                 historicRequestsPerRelay: Int = 8, idFetchConcurrency: Int = 4,
-                batchFilterConcurrency: Int = 4) {
+                batchFilterConcurrency: Int = 4, requestLimits: RequestLimits = RequestLimits(),
+                maxLiveSubscriptions: Int = 150) {
         self.bootstrapRelays = bootstrapRelays
         self.ownURLs = ownURLs
         self.batchWindow = batchWindow
@@ -80,5 +91,7 @@ public struct SyncConfiguration: Sendable {
         self.historicRequestsPerRelay = historicRequestsPerRelay
         self.idFetchConcurrency = idFetchConcurrency
         self.batchFilterConcurrency = batchFilterConcurrency
+        self.requestLimits = requestLimits
+        self.maxLiveSubscriptions = maxLiveSubscriptions
     }
 }

@@ -14,9 +14,11 @@ extension SyncCoordinator {
         if isGeneric {
             historicFilters = SyncFilterBuilder.layer1(since: since, live: false)
         } else if useNegentropy {
-            historicFilters = SyncFilterBuilder.negentropyFilters(repos: needs.repos, rootEvents: needs.rootEvents, since: since)
+            historicFilters = SyncFilterBuilder.negentropyFilters(repos: needs.repos, rootEvents: needs.rootEvents, since: since,
+                                                                  limits: state.requestLimits)
         } else {
-            historicFilters = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since, live: false)
+            historicFilters = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since, live: false,
+                                                        limits: state.requestLimits)
         }
         guard !historicFilters.isEmpty else { return }
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
@@ -64,30 +66,50 @@ extension SyncCoordinator {
     }
 
     /// Opens the live (`limit: 0`) side of a batch. When the relay's live set is consolidated,
-    /// or these filters would push it past the threshold, its Layer 3 filters (one per 100
-    /// root events and tag name, often thousands) are never built: the consolidated set
-    /// streams them with one relay-wide filter.
+    /// or these filters would push it past the threshold, the reference-sized filters (one
+    /// per 100 values and tag name, often thousands) are never built: the batch's items go
+    /// into a few filters as big as the relay's request limits allow.
     func openLiveSubscriptions(for url: RelayURL, needs: RelaySyncNeeds, isGeneric: Bool) {
         guard let state = relays[url] else { return }
         if isGeneric {
             openLiveSubscriptions(url, filters: SyncFilterBuilder.layer1(since: nil, live: true))
             return
         }
-        let others = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true)
+        let others = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true, limits: state.requestLimits)
         let rootChunks = (needs.rootEvents.count + SyncFilterBuilder.chunkSize - 1) / SyncFilterBuilder.chunkSize
         let layer3Count = 3 * rootChunks
         // At least this many of the filters are new (at most every open filter is among them).
         let openFilters = state.liveSubscriptions.values.reduce(0) { $0 + $1.count }
         let freshAtLeast = others.count + layer3Count - openFilters
         if state.liveConsolidated || state.liveSubscriptions.count + freshAtLeast > configuration.consolidationThreshold {
-            openLiveSubscriptions(url, filters: others, consolidate: true)
+            let packed = SyncFilterBuilder.packedLiveFilters(repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits)
+            openLiveSubscriptions(url, filters: packed, consolidate: true)
         } else {
-            openLiveSubscriptions(url, filters: others + SyncFilterBuilder.layer3(rootEvents: Array(needs.rootEvents), since: nil, live: true))
+            openLiveSubscriptions(url, filters: others + SyncFilterBuilder.layer3(rootEvents: Array(needs.rootEvents), since: nil, live: true,
+                                                                              limits: state.requestLimits))
         }
     }
 
     func negentropyAllowed(_ url: RelayURL) -> Bool {
         !configuration.disableNegentropy && relays[url]?.negentropy != .unsupported
+    }
+
+    /// A relay refused a request carrying `refusedBytes` of values as too large: later
+    /// requests to it stay under half of that (logged once per change, persisted).
+    func learnedRequestTooLarge(_ url: RelayURL, generation: Int, refusedBytes: Int) {
+        guard var state = relays[url], state.generation == generation else { return }
+        let shrunk = state.requestLimits.shrunk(belowRefused: refusedBytes)
+        guard shrunk != state.requestLimits else { return }
+        logger.info("relay \(url) refused a filter with \(refusedBytes) bytes of values as too large; sending at most \(shrunk.maxTagValueBytes) from now on")
+        state.requestLimits = shrunk
+        relays[url] = state
+        stateDirty = true
+    }
+
+    /// One NIP-77 session failed for a reason that does not say the relay lacks NIP-77: that
+    /// filter goes through REQ/EOSE, NIP-77 stays in use.
+    func negentropySessionFailed(_ url: RelayURL, filter: Filter, reason: String) {
+        logger.warning("relay \(url): NIP-77 session failed (\(reason)); syncing that filter with REQ/EOSE")
     }
 
     /// Records what a session taught us about NIP-77 (W32: from behaviour, re-probed daily).
@@ -102,7 +124,7 @@ extension SyncCoordinator {
     }
 
     /// A batch's network work ended: confirm it (marked failed when data is missing).
-    func batchFinished(_ id: Int, relay url: RelayURL, generation: Int, outcome: HistoricOutcome) {
+    func batchFinished(_ id: Int, relay url: RelayURL, generation: Int, outcome: HistoricOutcome) async {
         guard var state = relays[url], state.generation == generation else { return }
         if case .aborted = outcome { return }
         if case .failed(let why) = outcome {
@@ -115,5 +137,6 @@ extension SyncCoordinator {
         if batch.isGeneric { state.announcementsSynced = true }
         relays[url] = state
         stateDirty = true
+        await requestEarlyFlush()
     }
 }

@@ -90,6 +90,7 @@ extension SyncCoordinator {
         state.lastError = nil
         state.liveSubscriptions = [:]
         state.liveConsolidated = false
+        state.liveLayer3Approximate = false
         state.refusedLiveFilters = []
         state.quietSince = nil
         state.fetchLedger = IdFetchLedger()
@@ -176,6 +177,7 @@ extension SyncCoordinator {
                 if !events.isEmpty {
                     let saved = ingestor.ingest(batch: events, skipKnownRejected: true).filter { $0 == .saved }.count
                     if saved > 0 { emit(.eventsSynced(url, count: saved)) }
+                    if saved > 0 { await self?.relayDelivered(url) }
                 }
                 for message in pending {
                     switch message {
@@ -214,6 +216,7 @@ extension SyncCoordinator {
         state.disconnectedAt = now
         state.liveSubscriptions = [:]
         state.liveConsolidated = false
+        state.liveLayer3Approximate = false
         state.refusedLiveFilters = []
         state.quietSince = nil
         if let reason { state.lastError = reason.description }
@@ -263,12 +266,13 @@ extension SyncCoordinator {
 
     /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming. While the
     /// relay's set is small each filter is its own REQ (reference §5.6). When the count would
-    /// pass the consolidation threshold the whole set is replaced by a consolidated one
-    /// (new set first, then close the old: W5): Layer 1, state and Layer 2 filters packed
-    /// several per REQ, and every Layer 3 filter replaced by one relay-wide filter on the
-    /// reply kinds, so the count stays small however many root events are synced. A relay
-    /// that refused a live REQ for its subscription cap is consolidated at once, closing the
-    /// old set first (it has no room for both).
+    /// pass the consolidation threshold the whole set is replaced by a consolidated one (new
+    /// set first, then close the old: W5), rebuilt from the confirmed and pending items with
+    /// value lists as big as the relay's request limits allow, several filters per REQ: it
+    /// matches exactly what the per-filter set matched. Only when even that needs more than
+    /// `maxLiveSubscriptions` REQs is Layer 3 replaced by one relay-wide filter on the reply
+    /// kinds (approximate, logged). A relay that refused a live REQ for its subscription cap
+    /// is consolidated at once, closing the old set first (it has no room for both).
     ///
     /// `consolidate` consolidates now (new set first); `forceConsolidation` too, closing the
     /// old set first.
@@ -280,41 +284,42 @@ extension SyncCoordinator {
         var seen = Set(state.liveSubscriptions.values.joined())
         var fresh: [Filter] = []
         for filter in filters where seen.insert(filter).inserted {
-            if state.liveConsolidated && SyncFilterBuilder.isLayer3(filter) { continue }
+            if state.liveLayer3Approximate && SyncFilterBuilder.isLayer3(filter) { continue }
             fresh.append(filter)
         }
         let consolidating = !state.liveConsolidated && (consolidate || forceConsolidation)
         if fresh.isEmpty && !consolidating { return nil }
-        let newSubscriptions = state.liveConsolidated ? (fresh.count + perREQ - 1) / perREQ : fresh.count
         var toOpen: [(String, [Filter])] = []
         var toClose: [String] = []
         let closeFirst = forceConsolidation
-        if consolidating || forceConsolidation || state.liveSubscriptions.count + newSubscriptions > configuration.consolidationThreshold {
-            // Only repos matter here (root events are covered relay-wide): no union of root ids.
-            var repos = RelaySyncNeeds(repos: confirmed.needs(for: url).repos)
+        let freshGroups = state.liveConsolidated
+            ? SyncFilterBuilder.pack(fresh, perSubscription: perREQ, limits: state.requestLimits)
+            : fresh.map { [$0] }
+        let overThreshold = state.liveSubscriptions.count + freshGroups.count > configuration.consolidationThreshold
+        let overBudget = state.liveConsolidated && !state.liveLayer3Approximate
+            && state.liveSubscriptions.count + freshGroups.count > configuration.maxLiveSubscriptions
+        if consolidating || forceConsolidation || (!state.liveConsolidated && overThreshold) || overBudget {
+            // Everything live comes from the confirmed and pending items (fresh filters belong
+            // to pending batches), so the new set is rebuilt from them, not from the old set.
+            var needs = confirmed.needs(for: url)
             for batch in pending.batches(for: url) {
-                for (ref, level) in batch.repos { repos.insert(ref, level: level) }
+                for (ref, level) in batch.repos { needs.insert(ref, level: level) }
+                needs.rootEvents.formUnion(batch.rootEvents)
             }
-            var all = SyncFilterBuilder.layer1(since: nil, live: true)
-            all += SyncFilterBuilder.filters(repos: repos.repos, rootEvents: [], since: nil, live: true)
-            all.append(SyncFilterBuilder.rootEventRepliesLive())
-            all += state.liveSubscriptions.values.joined().filter { !SyncFilterBuilder.isLayer3($0) }
-            all += fresh
-            var unique = Set<Filter>()
-            let set = all.filter { !SyncFilterBuilder.isLayer3($0) && unique.insert($0).inserted }
-            for group in SyncFilterBuilder.pack(set, perSubscription: perREQ) {
-                toOpen.append((nextSubscriptionID("live"), group))
-            }
+            let (groups, approximate) = SyncFilterBuilder.consolidatedLiveFilters(
+                repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits,
+                maxSubscriptions: configuration.maxLiveSubscriptions, perSubscription: perREQ)
+            for group in groups { toOpen.append((nextSubscriptionID("live"), group)) }
             toClose = Array(state.liveSubscriptions.keys)
             state.liveSubscriptions = [:]
             state.liveConsolidated = true
-            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count) (\(set.count) filters)")
-        } else if state.liveConsolidated {
-            for group in SyncFilterBuilder.pack(fresh, perSubscription: perREQ) {
-                toOpen.append((nextSubscriptionID("live"), group))
+            state.liveLayer3Approximate = approximate
+            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count) (\(needs.repos.count) repos, \(needs.rootEvents.count) root events)")
+            if approximate {
+                logger.warning("relay \(url): live replies to \(needs.rootEvents.count) root events would need more than \(configuration.maxLiveSubscriptions) subscriptions; streaming them by kind instead (\(SyncFilterBuilder.rootEventReplyKinds.map(String.init).joined(separator: ",")))")
             }
         } else {
-            for filter in fresh { toOpen.append((nextSubscriptionID("live"), [filter])) }
+            for group in freshGroups { toOpen.append((nextSubscriptionID("live"), group)) }
         }
         for (id, group) in toOpen { state.liveSubscriptions[id] = group }
         relays[url] = state
@@ -332,6 +337,7 @@ extension SyncCoordinator {
         let ids = Array(state.liveSubscriptions.keys)
         state.liveSubscriptions = [:]
         state.liveConsolidated = false
+        state.liveLayer3Approximate = false
         state.refusedLiveFilters = []
         relays[url] = state
         if ids.isEmpty { return }
@@ -347,7 +353,7 @@ extension SyncCoordinator {
         guard var state = relays[url], state.generation == generation,
               let filters = state.liveSubscriptions.removeValue(forKey: id) else { return }
         logger.warning("relay \(url) closed live subscription \(id): \(reason)")
-        if Self.isSubscriptionCapRefusal(reason), !state.liveConsolidated {
+        if RefusalClassifier.classify(reason) == .subscriptionCap, !state.liveConsolidated {
             relays[url] = state
             openLiveSubscriptions(url, filters: filters, forceConsolidation: true)
             return
@@ -362,15 +368,6 @@ extension SyncCoordinator {
     func relieveSubscriptionPressure(_ url: RelayURL) async {
         guard let state = relays[url], !state.liveConsolidated else { return }
         await openLiveSubscriptions(url, filters: [], forceConsolidation: true)?.value
-    }
-
-    /// Whether a CLOSED reason says the relay has no room for another subscription
-    /// ("too many subscriptions", "max subscriptions reached", ...), not a rate limit.
-    static func isSubscriptionCapRefusal(_ reason: String) -> Bool {
-        let text = reason.lowercased()
-        if MachineReadablePrefix.of(reason) == .rateLimited { return false }
-        guard text.contains("subscription") else { return false }
-        return text.contains("too many") || text.contains("max") || text.contains("limit reached") || text.contains("exceeded")
     }
 
     /// Opens again the live subscriptions the relay closed (called when its rate-limit

@@ -12,6 +12,8 @@ struct PersistedSyncState: Codable {
     /// Relay URL -> last time it was connected (or its disconnect time).
     var lastSeen: [String: Double]
     var negentropy: [String: NegentropySupport]
+    /// Request limits learned from relays' "too large" refusals (absent in older states).
+    var requestLimits: [String: RequestLimits]?
 }
 
 extension SyncCoordinator {
@@ -26,11 +28,14 @@ extension SyncCoordinator {
         lastPersistedAt = now
         var lastSeen: [String: Double] = [:]
         var support: [String: NegentropySupport] = [:]
+        var limits: [String: RequestLimits] = [:]
         for (url, state) in relays {
+            if state.requestLimits != configuration.requestLimits { limits[url.description] = state.requestLimits }
             if state.status.isConnected { lastSeen[url.description] = now } else if let d = state.disconnectedAt { lastSeen[url.description] = d }
             support[url.description] = state.negentropy
         }
-        let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support)
+        let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support,
+                                          requestLimits: limits)
         let previous = persistWrite
         let store = ingestor.store
         let logger = self.logger
@@ -51,19 +56,21 @@ extension SyncCoordinator {
     }
 
     func loadPersistedState() {
+        // Before the desired index is preloaded from the store, so every announcement is capped.
+        desired.relayLimits = configuration.announcementRelayLimits
         do {
             guard let text = try ingestor.store.metadata(Self.persistenceKey) else { return }
             let snapshot = try JSONDecoder().decode(PersistedSyncState.self, from: Data(text.utf8))
             confirmed = snapshot.confirmed
             for (key, seen) in snapshot.lastSeen {
                 guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
-                var state = relays[url] ?? RelaySyncState(isBootstrap: configuration.bootstrapRelays.contains(url), connection: RemoteRelayConnection(url: url, transport: transport),
-                                     negentropySessions: configuration.negentropySessionsPerRelay,
-                                     historicRequests: configuration.historicRequestsPerRelay)
+                var state = relays[url] ?? newRelayState(url, bootstrap: configuration.bootstrapRelays.contains(url))
                 state.disconnectedAt = seen
                 state.negentropy = snapshot.negentropy[key] ?? .unknown
+                if let learned = snapshot.requestLimits?[key] { state.requestLimits = learned }
                 relays[url] = state
             }
+            capRestoredRelays()
             logger.info("restored sync state of \(snapshot.lastSeen.count) relays")
         } catch {
             logger.error("could not restore sync state, starting fresh: \(error)")

@@ -51,7 +51,12 @@ extension SyncCoordinator {
         // regardless, so the persisted last-seen times stay current.
         let last = lastPersistedAt ?? -.infinity
         if (stateDirty && now - last >= 5) || now - last >= 60 { persistState() }
-        if Int(now) % 60 == 0 { ingestor.rejected.cleanup(now: now) }
+        // Every 60 s since the last cleanup: ticks need not land on a whole minute.
+        if now - (lastCleanupAt ?? -.infinity) >= 60 {
+            lastCleanupAt = now
+            ingestor.rejected.cleanup(now: now)
+            ingestor.deferred.cleanup(now: now)
+        }
         emit(.snapshot(await metricsSnapshot()))
     }
 
@@ -130,7 +135,12 @@ extension SyncCoordinator {
         let sizes = RejectedIndexSizes(
             hot: [.announcement: counts.hot[.announcement] ?? 0, .state: counts.hot[.state] ?? 0],
             cold: [.announcement: counts.cold[.announcement] ?? 0, .state: counts.cold[.state] ?? 0])
-        return SyncMetricsSnapshot(relays: out, rejectedIndex: sizes)
+        let deferred = ingestor.deferred.statistics
+        let figures = DeferredIndexFigures(events: deferred.events, bytes: deferred.bytes, totals: [
+            .added: deferred.added, .reprocessed: deferred.reprocessed, .accepted: deferred.accepted,
+            .evictedCount: deferred.evictedCount, .evictedBytes: deferred.evictedBytes, .expired: deferred.expired,
+        ])
+        return SyncMetricsSnapshot(relays: out, rejectedIndex: sizes, deferredIndex: figures)
     }
 
     /// Per-relay state for `GET /status` and tests.
@@ -153,6 +163,15 @@ extension SyncCoordinator {
 
     /// Pending batches of a relay.
     public func pendingBatches(_ url: RelayURL) -> [PendingBatch] { pending.batches(for: url) }
+
+    /// Whether a relay's live set is consolidated, and whether its Layer 3 is then streamed
+    /// by kind (approximate) instead of by root id.
+    public func liveSetConsolidation(_ url: RelayURL) -> (consolidated: Bool, approximateLayer3: Bool) {
+        (relays[url]?.liveConsolidated ?? false, relays[url]?.liveLayer3Approximate ?? false)
+    }
+
+    /// The request limits in force for a relay (configured, or shrunk by its refusals).
+    public func requestLimits(_ url: RelayURL) -> RequestLimits? { relays[url]?.requestLimits }
 
     /// Number of live subscriptions open on a relay.
     public func liveSubscriptionCount(_ url: RelayURL) -> Int { relays[url]?.liveSubscriptions.count ?? 0 }

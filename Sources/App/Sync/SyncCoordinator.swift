@@ -36,6 +36,7 @@ public actor SyncCoordinator {
     /// Confirmed state changed since it was last persisted (written from `tick`).
     var stateDirty = false
     var lastPersistedAt: Double?
+    var lastCleanupAt: Double?
     /// The latest background write of the persisted state (writes run in call order).
     var persistWrite: Task<Void, Never>?
     var pending = PendingSyncIndex() {
@@ -62,6 +63,9 @@ public actor SyncCoordinator {
     var lastStrategy: [RelayURL: SyncStrategy] = [:]
     /// Store events seen by the self-subscriber so far.
     var acceptedSeen = 0
+    /// Flush the self-subscriber as soon as it has seen this many store events (set when a
+    /// historic batch completes).
+    var flushWhenSeen: Int?
     /// `waitForIdle` callers waiting for a task to finish or park.
     var idleWatchers: [CheckedContinuation<Void, Never>] = []
     var stopped = false
@@ -167,27 +171,49 @@ public actor SyncCoordinator {
             }
             return
         }
-        guard relays.count < configuration.maxTrackedRelays else {
-            logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked")
+        // At the cap a relay that never proved useful makes room (TrackedRelayEviction);
+        // bootstrap relays are tracked even when none can.
+        if relays.count >= configuration.maxTrackedRelays, !(await makeRoomForRelay(bootstrap: bootstrap)) {
+            logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked, none evictable")
             return
         }
-        relays[url] = RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
-                                     negentropySessions: configuration.negentropySessionsPerRelay,
-                                     historicRequests: configuration.historicRequestsPerRelay)
+        relays[url] = newRelayState(url, bootstrap: bootstrap)
         diffRevision += 1
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
         logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
     }
 
+    /// A new relay record with the configured slots and request limits.
+    func newRelayState(_ url: RelayURL, bootstrap: Bool) -> RelaySyncState {
+        RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
+                       negentropySessions: configuration.negentropySessionsPerRelay,
+                       historicRequests: configuration.historicRequestsPerRelay, requestLimits: configuration.requestLimits)
+    }
+
     // MARK: - Self-subscriber
 
     /// An event was accepted into the store (from a client or from sync).
-    func accepted(_ event: NostrEvent) {
+    func accepted(_ event: NostrEvent) async {
         acceptedSeen += 1
         notifyIdleWatchers()
-        guard SelfSubscriberBatch.kinds.contains(event.kind) else { return }
-        accumulator.add(event, now: now)
+        if SelfSubscriberBatch.kinds.contains(event.kind) { accumulator.add(event, now: now) }
+        await flushEarlyIfSeen()
+    }
+
+    /// A historic batch completed: once the self-subscriber has seen every event stored so
+    /// far (the batch's among them), its pending announcements and root events are applied
+    /// at once instead of at the end of the window, so the next layer's filters go out
+    /// without waiting (layer 1 -> 2 -> 3 in one pass each).
+    func requestEarlyFlush() async {
+        flushWhenSeen = max(flushWhenSeen ?? 0, ingestor.store.publishedEventCount)
+        await flushEarlyIfSeen()
+    }
+
+    func flushEarlyIfSeen() async {
+        guard let target = flushWhenSeen, acceptedSeen >= target else { return }
+        flushWhenSeen = nil
+        if let batch = accumulator.flushNow() { await applySelfSubscriberBatch(batch) }
     }
 
     /// Builds the desired index from announcements and root events already stored, so a

@@ -4,10 +4,13 @@ import Nostr
 public enum NegentropyClientSession {
     /// Runs one session to its end.
     public static func run(link: some NegentropyLink, subscriptionID: String, filter: Filter, storage: NegentropyStorage,
-                           frameSizeLimit: Int = 60_000) async -> Result<NegentropyClientResult, NegentropyClientFailure> {
+                           frameSizeLimit: Int = 60_000, classify: @escaping @Sendable (String) -> RelayRefusal)
+        async -> Result<NegentropyClientResult, NegentropyClientFailure>
+    {
         var machine: NegentropyClientStateMachine
         do {
-            machine = try NegentropyClientStateMachine(subscriptionID: subscriptionID, filter: filter, storage: storage, frameSizeLimit: frameSizeLimit)
+            machine = try NegentropyClientStateMachine(subscriptionID: subscriptionID, filter: filter, storage: storage,
+                                                       frameSizeLimit: frameSizeLimit, classify: classify)
         } catch {
             return .failure(.protocolError(error.message))
         }
@@ -33,11 +36,16 @@ public enum NegentropyClientSession {
         }
     }
 
-    /// Runs a reconciliation for `filter`, and when the relay answers `blocked:` (too many
-    /// records) splits the filter's time window in halves and reconciles each, down to
-    /// windows of one second. `storageFor` gives the local items of a (windowed) filter.
+    /// Runs a reconciliation for `filter`. When the relay answers that the filter matches
+    /// too many records (`blocked:`), the filter's time window is split in halves and each is
+    /// reconciled, down to windows of one second; when it refuses the NEG-OPEN as too large,
+    /// the filter's biggest value list is split in halves (reported to `onTooLarge` first, so
+    /// the caller can learn the relay's limit), down to one value. `storageFor` gives the local
+    /// items of a (split) filter.
     public static func runSplitting(
         link: some NegentropyLink, subscriptionID: String, filter: Filter, now: Int64, frameSizeLimit: Int = 60_000,
+        classify: @escaping @Sendable (String) -> RelayRefusal,
+        onTooLarge: (Filter) async -> Void = { _ in },
         storageFor: (Filter) throws -> NegentropyStorage
     ) async -> Result<NegentropyClientResult, NegentropyClientFailure> {
         var pending = [filter]
@@ -50,7 +58,8 @@ public enum NegentropyClientSession {
             do { storage = try storageFor(current) } catch { return .failure(.protocolError("local items: \(error)")) }
             part += 1
             let id = part == 1 ? subscriptionID : "\(subscriptionID)-\(part)"
-            switch await run(link: link, subscriptionID: id, filter: current, storage: storage, frameSizeLimit: frameSizeLimit) {
+            switch await run(link: link, subscriptionID: id, filter: current, storage: storage, frameSizeLimit: frameSizeLimit,
+                             classify: classify) {
             case .success(let r):
                 for x in r.have where seenHave.insert(x).inserted { total.have.append(x) }
                 for x in r.need where seenNeed.insert(x).inserted { total.need.append(x) }
@@ -70,6 +79,11 @@ public enum NegentropyClientSession {
                 newer.until = current.until  // open-ended stays open-ended (future timestamps)
                 pending.append(newer)
                 pending.append(older)
+            case .failure(.tooLarge(let reason)):
+                await onTooLarge(current)
+                guard let (first, second) = current.splitAlongLargestValueList() else { return .failure(.tooLarge(reason)) }
+                pending.append(second)
+                pending.append(first)
             case .failure(let f):
                 return .failure(f)
             }

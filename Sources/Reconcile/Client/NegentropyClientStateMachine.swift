@@ -21,6 +21,8 @@ public struct NegentropyClientStateMachine: Sendable {
 
     public let subscriptionID: String
     public let filter: Filter
+    /// Reads refusal texts (Health's `RefusalClassifier.classify` in production).
+    private let classify: @Sendable (String) -> RelayRefusal
     private var engine: Negentropy
     private var state: State = .idle
     private var have: [NegentropyID] = []
@@ -33,9 +35,12 @@ public struct NegentropyClientStateMachine: Sendable {
     ///   - storage: the local items for `filter` (sealed).
     ///   - frameSizeLimit: the client frame limit (60,000 keeps every message under the
     ///     128 KiB WebSocket frames strfry accepts).
-    public init(subscriptionID: String, filter: Filter, storage: NegentropyStorage, frameSizeLimit: Int = 60_000) throws(NegentropyError) {
+    ///   - classify: reads the relay's refusal texts (NOTICE, CLOSED, NEG-ERR).
+    public init(subscriptionID: String, filter: Filter, storage: NegentropyStorage, frameSizeLimit: Int = 60_000,
+                classify: @escaping @Sendable (String) -> RelayRefusal) throws(NegentropyError) {
         self.subscriptionID = subscriptionID
         self.filter = filter
+        self.classify = classify
         self.engine = try Negentropy(storage: storage, frameSizeLimit: frameSizeLimit)
     }
 
@@ -82,11 +87,20 @@ public struct NegentropyClientStateMachine: Sendable {
                 return fail(.protocolError(error.message), close: true)
             }
         case .negErr(let id, let reason, let max) where id == subscriptionID:
-            return fail(NegentropyClientFailure.classify(negErr: reason, maxRecords: max), close: false)
-        case .notice(let text) where !firstReplySeen && NegentropyClientFailure.isRefusal(notice: text):
-            return fail(.unsupported(text), close: false)
+            // A NEG-ERR is always the end of the session, whatever its wording.
+            return fail(NegentropyClientFailure(refusal: classify(reason), text: reason, maxRecords: max) ?? .relayError(reason), close: false)
+        case .notice(let text) where !firstReplySeen:
+            // Before the first reply a NOTICE answers this NEG-OPEN (the router hands it to
+            // the oldest session still waiting); chatter is ignored.
+            guard let failure = NegentropyClientFailure(refusal: classify(text), text: text) else { return .wait }
+            return fail(failure, close: false)
         case .closed(let id, let reason) where id == subscriptionID:
-            return fail(.unsupported("CLOSED: \(reason)"), close: false)
+            // A relay that CLOSEs a NEG-OPEN without a recognisable reason does not do NIP-77.
+            let failure = NegentropyClientFailure(refusal: classify(reason), text: reason)
+            switch failure {
+            case .tooLarge?, .blocked?, .rateLimited?: return fail(failure!, close: false)
+            default: return fail(.unsupported("CLOSED: \(reason)"), close: false)
+            }
         default:
             return .wait
         }
@@ -94,8 +108,8 @@ public struct NegentropyClientStateMachine: Sendable {
 
     /// No progress for the idle timeout.
     public mutating func idleTimeout() -> Action {
-        guard case .waiting = state else { return .wait }
-        return fail(.timeout, close: true)
+        guard case .waiting(let firstReplySeen) = state else { return .wait }
+        return fail(firstReplySeen ? .stalled : .timeout, close: true)
     }
 
     /// The connection closed.
