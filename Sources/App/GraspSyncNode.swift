@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Layers
 import Logging
 import Nostr
 import Relay
