@@ -170,6 +170,9 @@ extension SyncCoordinator {
         (relays[url]?.liveConsolidated ?? false, relays[url]?.liveLayer3Approximate ?? false)
     }
 
+    /// The latest error recorded for a relay (status document, tests).
+    public func lastError(of url: RelayURL) -> String? { relays[url]?.lastError }
+
     /// The request limits in force for a relay (configured, or shrunk by its refusals).
     public func requestLimits(_ url: RelayURL) -> RequestLimits? { relays[url]?.requestLimits }
 
