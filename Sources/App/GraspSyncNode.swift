@@ -68,6 +68,8 @@ public final class GraspSyncNode: Sendable {
             batchWindow: Double(configuration.syncBatchWindowMilliseconds) / 1000,
             baseBackoff: configuration.syncBaseBackoffSeconds, maxBackoff: configuration.syncMaxBackoffSeconds,
             disableNegentropy: configuration.disableNegentropy, maxTrackedRelays: configuration.maxTrackedRelays)
+        sync.requestLimits = RequestLimits(maxTagValueBytes: configuration.maxFilterValueBytes)
+        sync.maxLiveSubscriptions = configuration.maxLiveSubscriptions
         sync.announcementRelayLimits = AnnouncementRelayLimits(
             maxPerAnnouncement: configuration.maxRelaysPerAnnouncement, maxPerAuthor: configuration.maxRelaysPerAuthor)
         let transport = WebSocketRelayTransport(

@@ -48,6 +48,10 @@ public struct NodeConfiguration: Sendable {
     public var maxConnections: Int = 1_000
     /// Header carrying the client IP behind a reverse proxy (nil: the socket's peer address).
     public var trustedProxyHeader: String?
+    /// Bytes of values one tag list of an outgoing filter may carry (strfry's counting).
+    public var maxFilterValueBytes: Int = 60_000
+    /// Live REQs the consolidated live set may keep open on one relay.
+    public var maxLiveSubscriptions: Int = 150
     /// Most relays the sync engine tracks at once.
     public var maxTrackedRelays: Int = 1_000
     /// Relays taken from one announcement (`relays` tag first) and from one author.

@@ -57,6 +57,20 @@ extension SyncFilterBuilder {
         return (pack(withoutLayer3, perSubscription: perSubscription, limits: limits), true)
     }
 
+    /// `filter` cut along its biggest value list until every part fits `limits` (a part with
+    /// one value left is kept as it is).
+    public static func split(_ filter: Filter, toFit limits: RequestLimits) -> [Filter] {
+        var out: [Filter] = []
+        var work = [filter]
+        while let next = work.popLast() {
+            if limits.admits(next) { out.append(next); continue }
+            guard let (a, b) = next.splitAlongLargestValueList() else { out.append(next); continue }
+            work.append(b)
+            work.append(a)
+        }
+        return out
+    }
+
     /// `filters` in groups (one REQ each) of at most `perSubscription` filters (and at most
     /// `limits.maxFiltersPerRequest`) whose JSON together stays within one message, order kept.
     public static func pack(_ filters: [Filter], perSubscription: Int, limits: RequestLimits = RequestLimits()) -> [[Filter]] {

@@ -84,6 +84,12 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("trusted-proxy-header"), help: "Header with the client IP set by your reverse proxy (e.g. X-Forwarded-For); ignored when unset. [env: GRASP_SYNC_TRUSTED_PROXY_HEADER]")
     var trustedProxyHeader: String?
 
+    @Option(name: .customLong("max-filter-value-bytes"), help: "Bytes of values one tag list of an outgoing filter may carry, counted as strfry counts them (ids and pubkeys 32 each); relays that refuse less teach a smaller figure. [env: GRASP_SYNC_MAX_FILTER_VALUE_BYTES] (default: 60000)")
+    var maxFilterValueBytes: Int?
+
+    @Option(name: .customLong("max-live-subscriptions"), help: "Live REQs the consolidated set may keep open on one relay; past it replies to root events are streamed by kind. [env: GRASP_SYNC_MAX_LIVE_SUBSCRIPTIONS] (default: 150)")
+    var maxLiveSubscriptions: Int?
+
     @Option(name: .customLong("max-tracked-relays"), help: "Most relays the sync engine tracks; at the cap relays that never delivered events make room. [env: GRASP_SYNC_MAX_TRACKED_RELAYS] (default: 1000)")
     var maxTrackedRelays: Int?
 
@@ -191,6 +197,16 @@ struct GraspSyncCommand: AsyncParsableCommand {
         if let count = try maxConnections ?? number("MAX_CONNECTIONS", Int.init) {
             guard count >= 1 else { throw ValidationError("--max-connections must be at least 1") }
             config.maxConnections = count
+        }
+        if let bytes = try maxFilterValueBytes ?? number("MAX_FILTER_VALUE_BYTES", Int.init) {
+            guard bytes >= RequestLimits.minimumTagValueBytes else {
+                throw ValidationError("--max-filter-value-bytes must be at least \(RequestLimits.minimumTagValueBytes)")
+            }
+            config.maxFilterValueBytes = bytes
+        }
+        if let count = try maxLiveSubscriptions ?? number("MAX_LIVE_SUBSCRIPTIONS", Int.init) {
+            guard count >= 1 else { throw ValidationError("--max-live-subscriptions must be at least 1") }
+            config.maxLiveSubscriptions = count
         }
         if let count = try maxTrackedRelays ?? number("MAX_TRACKED_RELAYS", Int.init) {
             guard count >= 1 else { throw ValidationError("--max-tracked-relays must be at least 1") }

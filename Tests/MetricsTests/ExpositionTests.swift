@@ -43,6 +43,9 @@ struct ExpositionTests {
         .init(name: "grasp_relay_connections_refused_total", type: "counter", labels: ["reason"]),
         .init(name: "grasp_relay_negentropy_sessions_open", type: "gauge", labels: []),
         .init(name: "grasp_relay_negentropy_sessions_opened_total", type: "counter", labels: []),
+        .init(name: "grasp_deferred_events", type: "gauge", labels: []),
+        .init(name: "grasp_deferred_bytes", type: "gauge", labels: []),
+        .init(name: "grasp_deferred_events_total", type: "counter", labels: ["outcome"]),
     ]
 
     /// A node with something in every family.

@@ -52,7 +52,7 @@ extension HistoricSyncContext {
             frameSizeLimit: configuration.negentropyFrameSizeLimit, classify: RefusalClassifier.classify,
             onTooLarge: { refused in await learnTooLarge(refused) },
             storageFor: { try storage(for: $0) })
-        link.finish()
+        await link.finish()
         return result
     }
 

@@ -21,25 +21,34 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
         self.now = now
     }
 
+    /// Whether this link's NEG-OPEN holds the connection's open gate (until its first reply).
+    private var holdsGate = false
+
+    /// A NEG-OPEN waits for the connection's open gate and keeps it until its first reply
+    /// (or the end of the session): relays answer a refused NEG-OPEN with a NOTICE, which
+    /// names no session, and may answer accepted ones later (strfry computes them on another
+    /// thread), so only one NEG-OPEN at a time may be waiting for its first reply for such a
+    /// NOTICE to be matched to it. Sessions still run side by side after their first reply.
     func send(_ message: ClientMessage) async throws {
         switch message {
         case .negOpen(let id, _, _):
             if let old = currentID, old != id { router.unregister(old) }
-            // Register before sending, so a fast reply cannot slip past; marked and sent under
-            // the gate, so a refusal NOTICE reaches the session whose NEG-OPEN went first.
+            // Register before sending, so a fast reply cannot slip past.
             current = router.register(id, now: now(), timeout: timeout).makeAsyncIterator()
             currentID = id
+            await releaseGate()
             guard await router.negentropyOpenGate.acquire() else { throw TransportError.notConnected }
+            holdsGate = true
             router.markAwaitingFirstReply(id)
             do {
                 try await session.send(message)
             } catch {
-                await router.negentropyOpenGate.release()
+                await releaseGate()
                 throw error
             }
-            await router.negentropyOpenGate.release()
             return
         case .negClose(let id):
+            await releaseGate()
             try await session.send(message)
             router.unregister(id)
             if currentID == id { currentID = nil; current = nil }
@@ -51,21 +60,35 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
     }
 
     func next() async -> NegentropyLinkEvent? {
-        guard var iterator = current else { return nil }
+        guard var iterator = current else {
+            await releaseGate()
+            return nil
+        }
         defer { current = iterator }
+        // Whatever arrives first (a reply, a NOTICE, a timeout, the end) frees the gate.
         while let delivery = await iterator.next() {
+            await releaseGate()
             switch delivery {
             case .message(let m): return .message(m)
             case .timeout: return .idleTimeout
             case .disconnected: return nil
             }
         }
+        await releaseGate()
         return nil
     }
 
-    func finish() {
+    /// Ends the link: unregisters its session and frees the gate.
+    func finish() async {
+        await releaseGate()
         if let id = currentID { router.unregister(id) }
         currentID = nil
         current = nil
+    }
+
+    private func releaseGate() async {
+        guard holdsGate else { return }
+        holdsGate = false
+        await router.negentropyOpenGate.release()
     }
 }

@@ -353,10 +353,22 @@ extension SyncCoordinator {
         guard var state = relays[url], state.generation == generation,
               let filters = state.liveSubscriptions.removeValue(forKey: id) else { return }
         logger.warning("relay \(url) closed live subscription \(id): \(reason)")
-        if RefusalClassifier.classify(reason) == .subscriptionCap, !state.liveConsolidated {
+        switch RefusalClassifier.classify(reason) {
+        case .subscriptionCap where !state.liveConsolidated:
             relays[url] = state
             openLiveSubscriptions(url, filters: filters, forceConsolidation: true)
             return
+        case .tooLarge:
+            // The relay takes smaller filters: learn its limit, then open the same filters again
+            // cut to it (down to one value each; a filter refused even then stays closed).
+            relays[url] = state
+            learnedRequestTooLarge(url, generation: generation, refusedBytes: filters.map(\.largestValueListCost).max() ?? 0)
+            let limits = relays[url]?.requestLimits ?? configuration.requestLimits
+            let smaller = filters.flatMap { SyncFilterBuilder.split($0, toFit: limits) }
+            if smaller != filters { openLiveSubscriptions(url, filters: smaller) }
+            return
+        default:
+            break
         }
         state.refusedLiveFilters += filters
         relays[url] = state

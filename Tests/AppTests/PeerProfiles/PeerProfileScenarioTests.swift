@@ -11,8 +11,8 @@ import TransportTestKit
 /// answers NEG-OPEN with "ERROR: unknown command", one that ignores it). The corpus has
 /// 20,000 events in 1,000 repositories. Each path must end Connected (not
 /// ConnectedHistoricSyncFailures) with every event present, and with NIP-77 still in use
-/// where the profile has it.
-@Suite struct PeerProfileScenarioTests {
+/// where the profile has it. The profiles run one after another: each keeps both cores busy.
+@Suite(.serialized) struct PeerProfileScenarioTests {
     struct Case: Sendable, CustomTestStringConvertible {
         let profile: PeerProfile
         let speaksNegentropy: Bool
@@ -80,6 +80,39 @@ import TransportTestKit
         missing = s.missing(corpus.events + added + [comment])
         #expect(missing.count == 0, "\(c.profile.name) daily resync: \(missing.count) missing, kinds \(Set(missing.map(\.kind)))")
         #expect(await s.coordinator.negentropySupport(ProfileScenario.peer) == expectedSupport)
+        await s.stop()
+    }
+}
+
+/// A node configured for bigger requests than the peer takes (as if the peer's limit were
+/// unknown) learns the peer's limit from its "too large" refusals, splits what was refused,
+/// and completes; the learned limit persists across a restart.
+@Suite struct LearnedRequestLimitTests {
+    /// 1,100 repositories (coordinates of about 80 bytes: 88,000 bytes in one `#a` list)
+    /// with one issue each.
+    static let corpus: [NostrEvent] = {
+        let now = Int64(Date().timeIntervalSince1970)
+        return (0..<1_100).flatMap { r in Array(ProfileCorpus.repository(r, base: now - 200_000 + Int64(r) * 60).prefix(3)) }
+    }()
+
+    @Test(arguments: [PeerProfile.strfry, PeerProfile.noNegentropy])
+    func tooLargeRefusalsShrinkTheLimitAndEverythingArrives(_ profile: PeerProfile) async throws {
+        let corpus = Self.corpus
+        let s = try await ProfileScenario(profile: profile, events: corpus, created: Int64(Date().timeIntervalSince1970)) {
+            $0.requestLimits = RequestLimits(maxTagValueBytes: 1_000_000)
+        }
+        await s.start()
+        let status = await s.driveUntilSettled()
+        let diagnosis = await s.diagnosis()
+        #expect(status == .connected, "\(profile.name): \(diagnosis)")
+        #expect(s.missing(corpus).count == 0)
+        // The peer refused something as too large, and the node now stays under its limit.
+        #expect(s.server.refusals.contains { if case .filterValuesTooLarge = $0.rule { return true } else { return false } })
+        let learned = await s.coordinator.requestLimits(ProfileScenario.peer)
+        #expect((learned?.maxTagValueBytes ?? .max) <= 65_535)
+        // Kept with the sync state.
+        await s.restart()
+        #expect(await s.coordinator.requestLimits(ProfileScenario.peer) == learned)
         await s.stop()
     }
 }

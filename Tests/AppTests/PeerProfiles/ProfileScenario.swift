@@ -38,14 +38,23 @@ final class ProfileScenario: @unchecked Sendable {
 
     static var peer: RelayURL { ProfileCorpus.peerURL }
 
-    init(profile: PeerProfile, corpus: ProfileCorpus) async throws {
-        clock = ManualClock(start: Double(corpus.createdAround))
+    convenience init(profile: PeerProfile, corpus: ProfileCorpus) async throws {
+        try await self.init(profile: profile, events: corpus.events, created: corpus.createdAround)
+    }
+
+    /// A peer holding `events`, virtual time starting at `created`; `configure` adjusts the
+    /// node's sync settings.
+    init(profile: PeerProfile, events: [NostrEvent], created: Int64,
+         configure: (inout SyncConfiguration) -> Void = { _ in }) async throws {
+        clock = ManualClock(start: Double(created))
         server = try await ProfiledRelayServer.start(profile: profile, clock: clock)
-        let results = server.ingest(corpus.events)
+        let results = server.ingest(events)
         precondition(results.allSatisfy { $0 == .saved }, "the peer refused part of the corpus")
         store = try SQLiteEventStore()
         ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [ProfileCorpus.nodeURL])), clock: clock)
-        configuration = SyncConfiguration(bootstrapRelays: [Self.peer], ownURLs: [ProfileCorpus.nodeURL])
+        var configuration = SyncConfiguration(bootstrapRelays: [Self.peer], ownURLs: [ProfileCorpus.nodeURL])
+        configure(&configuration)
+        self.configuration = configuration
         transport = RedirectingTransport(
             inner: WebSocketRelayTransport(configuration: WebSocketTransportConfiguration(addressPolicy: AddressPolicy(allowPrivate: true))),
             targets: [Self.peer: server.url])
