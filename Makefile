@@ -22,7 +22,7 @@ apt:
 venv: $(VENV)/.installed
 
 $(VENV)/.installed: Makefile
-	@python3 -m venv $(VENV) || { rm -rf $(VENV); python3 -m venv --without-pip $(VENV) && curl -sS https://bootstrap.pypa.io/get-pip.py | $(VENV)/bin/python; }
+	@python3 -m venv $(VENV) || { rm -rf $(VENV); echo "python3 -m venv failed: install Debian's python3-venv (apt-get install python3-venv, part of 'make apt'); make downloads only from package registries" >&2; exit 1; }
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(PYTHON_PACKAGES)
 	@touch $@
 
