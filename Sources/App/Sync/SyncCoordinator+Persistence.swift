@@ -14,6 +14,9 @@ struct PersistedSyncState: Codable {
     var negentropy: [String: NegentropySupport]
     /// Request limits learned from relays' "too large" refusals (absent in older states).
     var requestLimits: [String: RequestLimits]?
+    /// Relays that delivered events the node accepted, so they keep their places at the
+    /// tracked-relay cap after a restart (absent in older states).
+    var deliveredEvents: [String]?
 }
 
 extension SyncCoordinator {
@@ -29,13 +32,15 @@ extension SyncCoordinator {
         var lastSeen: [String: Double] = [:]
         var support: [String: NegentropySupport] = [:]
         var limits: [String: RequestLimits] = [:]
+        var delivered: [String] = []
         for (url, state) in relays {
+            if state.deliveredEvents { delivered.append(url.description) }
             if state.requestLimits != configuration.requestLimits { limits[url.description] = state.requestLimits }
             if state.status.isConnected { lastSeen[url.description] = now } else if let d = state.disconnectedAt { lastSeen[url.description] = d }
             support[url.description] = state.negentropy
         }
         let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support,
-                                          requestLimits: limits)
+                                          requestLimits: limits, deliveredEvents: delivered.sorted())
         let previous = persistWrite
         let store = ingestor.store
         let logger = self.logger
@@ -62,12 +67,14 @@ extension SyncCoordinator {
             guard let text = try ingestor.store.metadata(Self.persistenceKey) else { return }
             let snapshot = try JSONDecoder().decode(PersistedSyncState.self, from: Data(text.utf8))
             confirmed = snapshot.confirmed
+            let delivered = Set(snapshot.deliveredEvents ?? [])
             for (key, seen) in snapshot.lastSeen {
                 guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
                 var state = relays[url] ?? newRelayState(url, bootstrap: configuration.bootstrapRelays.contains(url))
                 state.disconnectedAt = seen
                 state.negentropy = snapshot.negentropy[key] ?? .unknown
                 if let learned = snapshot.requestLimits?[key] { state.requestLimits = learned }
+                if delivered.contains(key) { state.deliveredEvents = true }
                 relays[url] = state
             }
             capRestoredRelays()
