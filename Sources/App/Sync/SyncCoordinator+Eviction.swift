@@ -7,7 +7,11 @@ import Nostr
 extension SyncCoordinator {
     /// A relay delivered events the node accepted (it keeps its place at the cap).
     func relayDelivered(_ url: RelayURL) {
-        if relays[url]?.deliveredEvents == false { relays[url]?.deliveredEvents = true }
+        // Saved with the next state write (at most 5 s later), so a restart keeps its place.
+        if relays[url]?.deliveredEvents == false {
+            relays[url]?.deliveredEvents = true
+            stateDirty = true
+        }
     }
 
     /// Evicts one relay to make room at the cap; false when none may go (true anyway for a
