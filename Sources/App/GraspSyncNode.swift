@@ -22,12 +22,15 @@ public final class GraspSyncNode: Sendable {
     let observability: NodeObservability
     let clock: any NodeClock
     let logger: Logger
+    /// When this node was created (Unix seconds), for the uptime on `/status` and `/`.
+    let startedAt: Double
 
     /// Opens the store and restores saved state. Throws `NodeError` with a clear reason.
     public init(configuration: NodeConfiguration, clock: any NodeClock = SystemClock(), logger: Logger) throws(NodeError) {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        startedAt = clock.now()
         do {
             try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         } catch {
@@ -88,13 +91,16 @@ public final class GraspSyncNode: Sendable {
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try RelayServer.makeApplication(
             relay: relay, host: configuration.host, port: configuration.port,
-            configureRouter: { [observability, clock] router in
+            configureRouter: { [observability, clock, store, startedAt] router in
                 router.get("/metrics") { _, _ -> Response in
                     Response(status: .ok, headers: [.contentType: NodeMetrics.contentType],
                              body: .init(byteBuffer: ByteBuffer(string: observability.metrics.exposition())))
                 }
                 router.get("/status") { _, _ -> Response in
-                    let document = RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: clock.now())
+                    let now = clock.now()
+                    let node = RelayStatusNode(version: GraspSyncVersion.current, startedAt: startedAt, now: now,
+                                               eventsByKind: (try? store.countsByKind()) ?? [])
+                    let document = RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: now, node: node)
                     let data = (try? document.jsonData(prettyPrinted: true)) ?? Data("{}".utf8)
                     return Response(status: .ok, headers: [.contentType: RelayStatusDocument.contentType],
                                     body: .init(byteBuffer: ByteBuffer(bytes: data)))

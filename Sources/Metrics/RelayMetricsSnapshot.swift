@@ -25,6 +25,8 @@ public struct RelayMetricsSnapshot: Sendable, Equatable {
     public var pendingBatches: Int
     /// The text of the most recent failure, if any.
     public var lastError: String?
+    /// How historic batches are synced with the relay (nil until it is known).
+    public var syncMode: RelaySyncMode? = nil
 
     /// Creates a relay snapshot.
     public init(

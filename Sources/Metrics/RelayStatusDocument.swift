@@ -5,7 +5,8 @@ import Foundation
 ///
 /// Built from the same ``SyncMetricsSnapshot`` the metrics are set from, so `/status` and
 /// `/metrics` agree. Top-level keys: `generated_at` (Unix seconds), `relays` (sorted by
-/// URL, see ``RelayStatusEntry``) and `totals` (``RelayStatusTotals``). ``jsonData()``
+/// URL, see ``RelayStatusEntry``), `totals` (``RelayStatusTotals``) and, when the node
+/// supplies it, `node` (``RelayStatusNode``: version, uptime, stored events by kind). ``jsonData()``
 /// encodes with sorted keys, so equal documents encode to equal bytes.
 ///
 /// ```json
@@ -24,17 +25,36 @@ public struct RelayStatusDocument: Sendable, Equatable, Codable {
     public var relays: [RelayStatusEntry]
     /// Node-wide totals.
     public var totals: RelayStatusTotals
+    /// The node itself (version, uptime, stored events); nil when not supplied.
+    public var node: RelayStatusNode?
 
     /// Builds the document of `snapshot`, taken at `generatedAt` (Unix seconds).
-    public init(snapshot: SyncMetricsSnapshot, generatedAt: Double) {
+    public init(snapshot: SyncMetricsSnapshot, generatedAt: Double, node: RelayStatusNode? = nil) {
         self.generatedAt = generatedAt
         relays = snapshot.distinctRelays.map(RelayStatusEntry.init)
         totals = RelayStatusTotals(snapshot)
+        self.node = node
     }
 
     enum CodingKeys: String, CodingKey {
         case generatedAt = "generated_at"
-        case relays, totals
+        case relays, totals, node
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        generatedAt = try container.decode(Double.self, forKey: .generatedAt)
+        relays = try container.decode([RelayStatusEntry].self, forKey: .relays)
+        totals = try container.decode(RelayStatusTotals.self, forKey: .totals)
+        node = try container.decodeIfPresent(RelayStatusNode.self, forKey: .node)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(generatedAt, forKey: .generatedAt)
+        try container.encode(relays, forKey: .relays)
+        try container.encode(totals, forKey: .totals)
+        try container.encodeIfPresent(node, forKey: .node)
     }
 
     /// The document as JSON with sorted keys (and `/` not escaped).

@@ -7,7 +7,8 @@ import Health
 /// `health` (e.g. `"degraded"`, `"rate_limited"`), `health_code` (the
 /// `ngit_sync_relay_status` value), `consecutive_failures`, `next_retry_at` (Unix seconds or
 /// `null` when an attempt is allowed now), `confirmed_repos`, `confirmed_root_events`,
-/// `pending_batches` and `last_error` (text or `null`). Optional values are written as
+/// `pending_batches`, `last_error` (text or `null`) and `sync_mode` (`"nip77"`, `"req"` or
+/// `null` while not known yet). Optional values are written as
 /// `null`, never left out, so the document's shape does not depend on the relay's state.
 public struct RelayStatusEntry: Sendable, Equatable, Codable {
     /// The normalised relay URL.
@@ -28,6 +29,8 @@ public struct RelayStatusEntry: Sendable, Equatable, Codable {
     public var pendingBatches: Int
     /// The most recent failure text.
     public var lastError: String?
+    /// NIP-77 or REQ/EOSE for historic batches (nil: not known yet).
+    public var syncMode: RelaySyncMode?
 
     /// Creates the entry of `relay`.
     public init(_ relay: RelayMetricsSnapshot) {
@@ -40,6 +43,7 @@ public struct RelayStatusEntry: Sendable, Equatable, Codable {
         confirmedRootEvents = relay.confirmedRootEvents
         pendingBatches = relay.pendingBatches
         lastError = relay.lastError
+        syncMode = relay.syncMode
     }
 
     enum CodingKeys: String, CodingKey {
@@ -52,6 +56,7 @@ public struct RelayStatusEntry: Sendable, Equatable, Codable {
         case confirmedRootEvents = "confirmed_root_events"
         case pendingBatches = "pending_batches"
         case lastError = "last_error"
+        case syncMode = "sync_mode"
     }
 
     /// Decodes an entry; `status` is read by name (the codes are ignored).
@@ -71,6 +76,7 @@ public struct RelayStatusEntry: Sendable, Equatable, Codable {
         confirmedRootEvents = try container.decode(Int.self, forKey: .confirmedRootEvents)
         pendingBatches = try container.decode(Int.self, forKey: .pendingBatches)
         lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        syncMode = try container.decodeIfPresent(RelaySyncMode.self, forKey: .syncMode)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -86,5 +92,6 @@ public struct RelayStatusEntry: Sendable, Equatable, Codable {
         try container.encode(confirmedRootEvents, forKey: .confirmedRootEvents)
         try container.encode(pendingBatches, forKey: .pendingBatches)
         try container.encode(lastError, forKey: .lastError)
+        try container.encode(syncMode, forKey: .syncMode)
     }
 }

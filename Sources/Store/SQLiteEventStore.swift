@@ -13,6 +13,9 @@ public final class SQLiteEventStore: EventStore {
     /// Opens (creating if needed) the database file at `path`, in WAL mode.
     public init(path: String) throws(StoreError) {
         var config = Configuration()
+        // Another process may hold the write lock (the `import`/`sync` tools next to a
+        // running node): wait for it instead of failing with SQLITE_BUSY at once.
+        config.busyMode = .timeout(30)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             try db.execute(sql: "PRAGMA cache_size = -65536")

@@ -4,34 +4,20 @@ import Foundation
 import Logging
 import Nostr
 
-/// `grasp-sync`: a Nostr relay for NIP-34 git events with GRASP-02 proactive sync.
+/// `grasp-sync serve` (also plain `grasp-sync`): the node, a Nostr relay for NIP-34 git
+/// events with GRASP-02 proactive sync.
 ///
 /// Every option can also come from an environment variable `GRASP_SYNC_<OPTION>` (upper
 /// case, dashes as underscores); a flag on the command line wins over the variable.
-@main
 struct GraspSyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "grasp-sync",
-        abstract: "A Nostr relay for NIP-34 git collaboration events with GRASP-02 proactive sync.",
+        commandName: "serve",
+        abstract: "Run the node (the default): serve the relay and keep it in sync (GRASP-02).",
         discussion: "Every option can also be set with an environment variable GRASP_SYNC_<OPTION>, e.g. GRASP_SYNC_PORT=7447.")
 
-    @Option(help: "Address to listen on. [env: GRASP_SYNC_HOST] (default: 127.0.0.1)")
-    var host: String?
-
-    @Option(help: "Port to listen on. [env: GRASP_SYNC_PORT] (default: 7447)")
-    var port: Int?
-
-    @Option(name: .customLong("data-dir"), help: "Directory for the database and saved state. [env: GRASP_SYNC_DATA_DIR] (default: ./data)")
-    var dataDir: String?
-
-    @Option(name: .customLong("service-url"), help: "Public relay URL announcements must list; repeatable or comma-separated. [env: GRASP_SYNC_SERVICE_URL] (default: ws://<host>:<port>)")
-    var serviceURL: [String] = []
-
-    @Flag(name: .customLong("require-clone-listing"), help: "Also require an http(s) clone URL on this host in announcements. [env: GRASP_SYNC_REQUIRE_CLONE_LISTING]")
-    var requireCloneListing = false
-
-    @Flag(help: "GRASP-05 archive mode: accept every valid announcement. [env: GRASP_SYNC_ARCHIVE]")
-    var archive = false
+    @OptionGroup var storeOptions: StoreOptions
+    @OptionGroup var policyOptions: PolicyOptions
+    @OptionGroup var dialOptions: DialOptions
 
     @Option(name: .customLong("bootstrap-relay"), help: "Relay to sync from at start-up; repeatable or comma-separated. [env: GRASP_SYNC_BOOTSTRAP_RELAY]")
     var bootstrapRelay: [String] = []
@@ -47,12 +33,6 @@ struct GraspSyncCommand: AsyncParsableCommand {
 
     @Flag(name: .customLong("disable-negentropy"), help: "Never use NIP-77 when syncing; always REQ/EOSE. [env: GRASP_SYNC_DISABLE_NEGENTROPY]")
     var disableNegentropy = false
-
-    @Flag(name: .customLong("allow-private-relays"), help: "Let sync dial loopback, private and link-local addresses. [env: GRASP_SYNC_ALLOW_PRIVATE_RELAYS]")
-    var allowPrivateRelays = false
-
-    @Option(name: .customLong("allow-relay-host"), help: "Host sync may dial even if private; repeatable or comma-separated. [env: GRASP_SYNC_ALLOW_RELAY_HOST]")
-    var allowRelayHost: [String] = []
 
     @Option(name: .customLong("deferred-max-events"), help: "Most events held until the repository or event they reference arrives. [env: GRASP_SYNC_DEFERRED_MAX_EVENTS] (default: 10000)")
     var deferredMaxEvents: Int?
@@ -102,9 +82,6 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-dials-per-host-per-minute"), help: "Connection attempts to one host per minute, across all its relay URLs. [env: GRASP_SYNC_MAX_DIALS_PER_HOST_PER_MINUTE] (default: 4)")
     var maxDialsPerHostPerMinute: Int?
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical. [env: GRASP_SYNC_LOG_LEVEL] (default: info)")
-    var logLevel: String?
-
     func run() async throws {
         let env = ProcessInfo.processInfo.environment
         func setting(_ name: String) -> String? { env["GRASP_SYNC_" + name].flatMap { $0.isEmpty ? nil : $0 } }
@@ -115,33 +92,11 @@ struct GraspSyncCommand: AsyncParsableCommand {
             return value
         }
 
-        let levelText = logLevel ?? setting("LOG_LEVEL") ?? "info"
-        guard let level = Logger.Level(rawValue: levelText.lowercased()) else {
-            throw ValidationError("unknown log level '\(levelText)'")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        let settings = Settings(env)
         var config = NodeConfiguration()
-        config.logLevel = level
-        config.host = host ?? setting("HOST") ?? config.host
-        if let p = port ?? setting("PORT").flatMap(Int.init) {
-            guard (0...65535).contains(p) else { throw ValidationError("port must be 0-65535") }
-            config.port = p
-        } else if let raw = setting("PORT") {
-            throw ValidationError("GRASP_SYNC_PORT '\(raw)' is not a port number")
-        }
-        config.dataDirectory = URL(fileURLWithPath: dataDir ?? setting("DATA_DIR") ?? "data")
-        let urls = (serviceURL.isEmpty ? (setting("SERVICE_URL").map { [$0] } ?? []) : serviceURL)
-            .flatMap { $0.split(separator: ",").map(String.init) }
-        config.serviceURLs = try urls.map { raw in
-            guard let url = RelayURL(raw) else { throw ValidationError("service URL '\(raw)' is not a ws:// or wss:// URL") }
-            return url
-        }
-        config.requireCloneListing = requireCloneListing || flag("REQUIRE_CLONE_LISTING")
-        config.archive = archive || flag("ARCHIVE")
+        try storeOptions.apply(to: &config, settings)
+        try policyOptions.apply(to: &config, settings)
+        dialOptions.apply(to: &config, settings)
         let bootstrap = (bootstrapRelay.isEmpty ? (setting("BOOTSTRAP_RELAY").map { [$0] } ?? []) : bootstrapRelay)
             .flatMap { $0.split(separator: ",").map(String.init) }
         config.bootstrapRelays = try bootstrap.map { raw in
@@ -161,10 +116,6 @@ struct GraspSyncCommand: AsyncParsableCommand {
             config.syncMaxBackoffSeconds = max
         }
         config.disableNegentropy = disableNegentropy || flag("DISABLE_NEGENTROPY")
-        config.allowPrivateRelays = allowPrivateRelays || flag("ALLOW_PRIVATE_RELAYS")
-        let hosts = (allowRelayHost.isEmpty ? (setting("ALLOW_RELAY_HOST").map { [$0] } ?? []) : allowRelayHost)
-            .flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
-        config.allowedRelayHosts = Set(hosts)
         if let count = try deferredMaxEvents ?? number("DEFERRED_MAX_EVENTS", Int.init) {
             guard count >= 0 else { throw ValidationError("--deferred-max-events must not be negative") }
             config.deferredMaxEvents = count

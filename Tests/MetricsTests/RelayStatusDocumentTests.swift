@@ -87,7 +87,7 @@ struct RelayStatusDocumentTests {
         let expectedRelay =
             #"{"confirmed_repos":0,"confirmed_root_events":0,"consecutive_failures":1,"health":"degraded","health_code":3,"#
             + #""last_error":null,"next_retry_at":null,"pending_batches":0,"status":"Syncing","status_code":2,"#
-            + #""url":"wss://alpha.example.com"}"#
+            + #""sync_mode":null,"url":"wss://alpha.example.com"}"#
         #expect(text.hasPrefix(#"{"generated_at":5,"relays":["# + expectedRelay + #"],"totals":{"connected_relays":1,"#))
         #expect(text.contains(#""relays_by_health":{"dead":0,"degraded":1,"disconnected":0,"healthy":0,"rate_limited":0}"#))
         #expect(text.hasSuffix(#""tracked_relays":1}}"#))

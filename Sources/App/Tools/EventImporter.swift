@@ -1,0 +1,94 @@
+import Foundation
+import Nostr
+import Store
+
+/// Loads JSON lines of events into the store: through verification and the acceptance
+/// policy (as if a client had published them), or, for restoring an archive, verified and
+/// stored without the policy. Events are handled in batches (signatures checked on all
+/// cores, one write transaction per batch), so a running node on the same database waits at
+/// most one batch for the write lock.
+public struct EventImporter {
+    /// What is reported after each batch.
+    public struct Progress: Sendable {
+        /// Lines handled (events and unparsable lines).
+        public var lines: Int
+        public var bytesRead: Int64
+        public var totalBytes: Int64?
+        public var tally: IngestTally
+    }
+
+    public let local: LocalNodeStore
+    /// Apply the acceptance policy (off: `--no-policy`, verification only).
+    public let applyPolicy: Bool
+    public let batchSize: Int
+
+    public init(local: LocalNodeStore, applyPolicy: Bool, batchSize: Int = 1_000) {
+        self.local = local
+        self.applyPolicy = applyPolicy
+        self.batchSize = max(1, batchSize)
+    }
+
+    /// Reads every line of `reader`; unparsable lines are counted as refused and skipped.
+    ///
+    /// An event refused because what it needs was not stored yet (a state before its
+    /// announcement, a comment before its issue) is held by the ingestor and stored when that
+    /// arrives later in the input; the summary counts it as stored. Those refused ids are
+    /// checked against the store at the end for that.
+    public func run(_ reader: JSONLineReader, progress: (Progress) -> Void = { _ in }) throws -> IngestTally {
+        var tally = IngestTally()
+        var lines = 0
+        var batch: [NostrEvent] = []
+        batch.reserveCapacity(batchSize)
+        // Ids refused for a reason that a later event may lift, with that reason.
+        var waiting: [String: String] = [:]
+        func flush() throws {
+            guard !batch.isEmpty else { return }
+            if applyPolicy {
+                for (event, result) in zip(batch, local.ingestor.ingest(batch: batch)) {
+                    if case .storeFailed(let error) = result { throw ToolError.setup("store failed: \(error)") }
+                    tally.record(result)
+                    if case .rejected(let why) = result, Self.mayResolveLater(why) {
+                        waiting[event.id] = IngestTally.reason(of: result)
+                    }
+                }
+            } else {
+                let verdicts = EventIngestor.verifyConcurrently(batch)
+                var valid: [NostrEvent] = []
+                for (event, verdict) in zip(batch, verdicts) {
+                    if let verdict { tally.refuse("invalid: \(verdict.message)") } else { valid.append(event) }
+                }
+                do {
+                    for outcome in try local.store.insert(batch: valid) { tally.record(outcome) }
+                } catch {
+                    throw ToolError.setup("store failed: \(error)")
+                }
+            }
+            batch.removeAll(keepingCapacity: true)
+            progress(Progress(lines: lines, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, tally: tally))
+        }
+        while let (_, text) = try reader.next() {
+            lines += 1
+            do {
+                batch.append(try NostrEvent(jsonText: text))
+            } catch {
+                tally.refuse("invalid: not an event (\(error.message))")
+            }
+            if batch.count >= batchSize { try flush() }
+        }
+        try flush()
+        for (id, reason) in waiting where (try? local.store.contains(eventID: id)) == true {
+            tally.recordStoredLater(reason: reason)
+        }
+        if lines == 0 { progress(Progress(lines: 0, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, tally: tally)) }
+        return tally
+    }
+
+    /// Refusals an event later in the input can lift (its announcement, maintainer or root
+    /// event arriving).
+    static func mayResolveLater(_ why: PolicyRejection) -> Bool {
+        switch why {
+        case .unrelated, .noAnnouncement, .notAuthorized, .doesNotListService: return true
+        default: return false
+        }
+    }
+}
