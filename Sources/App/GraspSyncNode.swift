@@ -64,7 +64,8 @@ public final class GraspSyncNode: Sendable {
             eventsPerSecondPerIP: configuration.eventsPerSecondPerIP, eventBurstPerIP: configuration.eventBurstPerIP,
             maxConnectionsPerIP: configuration.maxConnectionsPerIP, maxConnections: configuration.maxConnections,
             trustedProxyHeader: configuration.trustedProxyHeader)
-        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock, observer: observability,
+        relay = NostrRelay(ingestor: ingestor, information: information, clock: clock,
+                           negentropyIdleTimeout: configuration.negentropyIdleTimeoutSeconds, observer: observability,
                            clientLimits: clientLimits, logger: logger)
         var sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
@@ -91,6 +92,7 @@ public final class GraspSyncNode: Sendable {
     public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
         let app = try RelayServer.makeApplication(
             relay: relay, host: configuration.host, port: configuration.port,
+            timeouts: configuration.serverTimeouts,
             configureRouter: { [observability, clock, store, startedAt] router in
                 router.get("/metrics") { _, _ -> Response in
                     Response(status: .ok, headers: [.contentType: NodeMetrics.contentType],
@@ -113,8 +115,14 @@ public final class GraspSyncNode: Sendable {
             logger: logger)
         var services: [any Service] = [app]
         if configuration.syncEnabled { services.append(SyncService(coordinator: coordinator, interval: 1)) }
-        let group = ServiceGroup(configuration: .init(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // Shutdown is bounded whatever clients and peers do: each WebSocket gets our close
+        // frame and `closeTimeout` to answer, then is dropped; anything still running after
+        // `shutdownTimeoutSeconds` is cancelled (and given `shutdownCancelSeconds`).
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
+        groupConfiguration.maximumCancellationDuration = .milliseconds(Int64(configuration.shutdownCancelSeconds * 1000))
+        let group = ServiceGroup(configuration: groupConfiguration)
         defer { saveState() }
         try await group.run()
     }
@@ -126,6 +134,11 @@ public final class GraspSyncNode: Sendable {
             try ingestor.rejected.save(to: configuration.rejectedIndexURL, now: clock.now())
         } catch {
             logger.error("could not save the rejected-events index: \(error)")
+        }
+        do {
+            try store.checkpoint()
+        } catch {
+            logger.error("could not checkpoint the database WAL (events are safe in the -wal file): \(error)")
         }
         logger.info("state saved, stopped")
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Nostr
+import Relay
 
 /// Everything an operator can set on a node (flags and `GRASP_SYNC_*` variables map here).
 public struct NodeConfiguration: Sendable {
@@ -59,6 +60,17 @@ public struct NodeConfiguration: Sendable {
     public var maxRelaysPerAuthor: Int = 20
     /// Dials of one host per minute, whatever the number of URLs pointing at it.
     public var maxDialsPerHostPerMinute: Int = 4
+    /// Connection bounds of the served endpoint: WebSocket close handshake, request-head
+    /// read timeout and size, HTTP keep-alive idle time (`docs/operations.md`).
+    public var serverTimeouts = RelayServerTimeouts()
+    /// Longest a SIGTERM/SIGINT shutdown waits for services to finish on their own before
+    /// cancelling them (then at most `shutdownCancelSeconds` more).
+    public var shutdownTimeoutSeconds: Double = 10
+    public var shutdownCancelSeconds: Double = 5
+    /// Seconds a served negentropy session may sit idle before it is closed.
+    public var negentropyIdleTimeoutSeconds: Double = 300
+    /// Items of negentropy listings held by all served sessions together (node-wide).
+    public var maxNegentropyItemsTotal: Int = 4_000_000
 
     public init(host: String = "127.0.0.1", port: Int = 7447, dataDirectory: URL = URL(fileURLWithPath: "data"),
                 serviceURLs: [RelayURL] = [], requireCloneListing: Bool = false, archive: Bool = false,

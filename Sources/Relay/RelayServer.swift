@@ -8,7 +8,9 @@ import Logging
 import NIOCore
 import NIOSSL
 import Nostr
+import ServiceLifecycle
 import Store
+import Synchronization
 
 /// Builds the HTTP + WebSocket application serving a `NostrRelay`: NIP-11 on `GET /` with
 /// `Accept: application/nostr+json`, the Nostr protocol on a WebSocket upgrade of `/`, plus
@@ -22,6 +24,7 @@ public enum RelayServer {
         port: Int = 7447,
         compression: Bool = true,
         tls: TLSConfiguration? = nil,
+        timeouts: RelayServerTimeouts = RelayServerTimeouts(),
         configureRouter: (Router<BasicRequestContext>) -> Void = { _ in },
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in },
         logger: Logger
@@ -41,25 +44,26 @@ public enum RelayServer {
                 return admission.connectionBudget(ip: ClientAddress.resolve(
                     peerIP: context.requestContext.peerIP, headerValues: values, trustedHeader: trusted))
             }
-            await serveConnection(relay: relay, budget: budget, inbound: inbound, outbound: outbound)
+            try await serveConnection(relay: relay, budget: budget, inbound: inbound, outbound: outbound)
         }
         let limits = relay.limits
         let wsConfig = WebSocketServerConfiguration(
             maxFrameSize: limits.hardMessageLength,
-            extensions: compression ? [.perMessageDeflate(maxDecompressedFrameSize: limits.hardMessageLength)] : [],
-            autoPing: .enabled(timePeriod: .seconds(30))
+            extensions: compression ? [.sizeMappedPerMessageDeflate(maxDecompressedFrameSize: limits.hardMessageLength)] : [],
+            autoPing: .enabled(timePeriod: .seconds(30)),
+            closeTimeout: timeouts.closeTimeout.secondsDuration,
+            // Invalid UTF-8 in a text message closes the connection with 1007.
+            validateUTF8: true
         )
-        var server: HTTPServerBuilder
-        if let admission = relay.admission {
-            let wsResponder = wsRouter.buildResponder()
-            let observer = relay.observer
-            server = HTTPServerBuilder { responder in
-                AdmissionControlledChannel(
-                    base: HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder, configuration: .init(ws: wsConfig)),
-                    admission: admission, observer: observer)
-            }
-        } else {
-            server = .http1WebSocketUpgrade(webSocketRouter: wsRouter, configuration: .init(ws: wsConfig))
+        let wsResponder = wsRouter.buildResponder()
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .milliseconds(Int64(timeouts.httpIdleTimeout * 1000)))
+        let observer = relay.observer
+        let admission = relay.admission
+        var server = HTTPServerBuilder { responder in
+            let base = HTTP1WebSocketUpgradeChannel(responder: responder, webSocketResponder: wsResponder,
+                                                    configuration: .init(http1: http1, ws: wsConfig))
+            return GuardedChannel(base: AdmissionControlledChannel(base: base, admission: admission, observer: observer),
+                                  timeouts: timeouts)
         }
         if let tls {
             // The TLS context is built once here; a bad certificate fails at start-up.
@@ -92,26 +96,38 @@ public enum RelayServer {
         }
     }
 
-    /// Runs one WebSocket client connection until either side closes it.
+    /// Runs one WebSocket client connection until either side closes it, or until the node
+    /// shuts down: then the loop stops at once and the library's close handshake (our close
+    /// frame, `closeTimeout` for the client's answer, then the TCP close) ends the connection,
+    /// whatever the client does. A read that failed on a protocol rule is rethrown so the
+    /// library closes with its code (1007 invalid UTF-8, 1009 too big, 1002 protocol error).
     static func serveConnection(relay: NostrRelay, budget: ConnectionBudget?, inbound: WebSocketInboundStream,
-                                outbound: WebSocketOutboundWriter) async {
+                                outbound: WebSocketOutboundWriter) async throws {
         let limits = relay.limits
-        await RelayConnectionLoop.run(
-            relay: relay,
-            budget: budget,
-            readClient: { deliver in
-                do {
-                    for try await message in inbound.messages(maxSize: limits.hardMessageLength) {
-                        switch message {
-                        case .text(let text): await deliver(.text(text))
-                        case .binary: await deliver(.binary)
+        let readFailure = Mutex<(any Error)?>(nil)
+        // Confined to this connection: handed to the loop below and used only there.
+        nonisolated(unsafe) let budget = budget
+        try? await cancelWhenGracefulShutdown {
+            await RelayConnectionLoop.run(
+                relay: relay,
+                budget: budget,
+                readClient: { deliver in
+                    do {
+                        for try await message in inbound.messages(maxSize: limits.hardMessageLength) {
+                            switch message {
+                            case .text(let text): await deliver(.text(text))
+                            case .binary: await deliver(.binary)
+                            }
                         }
+                    } catch is CancellationError {
+                    } catch {
+                        relay.logger.debug("connection read ended: \(error)")
+                        readFailure.withLock { $0 = error }
                     }
-                } catch {
-                    relay.logger.debug("connection read ended: \(error)")
-                }
-            },
-            write: { text in try await outbound.write(.text(text)) },
-            close: { reason in try? await outbound.close(.policyViolation, reason: reason) })
+                },
+                write: { text in try await outbound.write(.text(text)) },
+                close: { reason in try? await outbound.close(.policyViolation, reason: reason) })
+        }
+        if let error = readFailure.withLock({ $0 }) { throw error }
     }
 }

@@ -79,11 +79,12 @@ final class NodeProcess: @unchecked Sendable {
         }
     }
 
-    /// Stops the node with SIGTERM and waits for it; returns how it ended ("exit 0" when clean).
+    /// Stops the node with SIGTERM and waits for it (up to `grace` seconds, then SIGKILL);
+    /// returns how it ended ("exit 0" when clean).
     @discardableResult
-    func stop() async -> String {
+    func stop(grace: Double = 15) async -> String {
         guard let child = lock.withLock({ current }) else { return "not running" }
-        let how = await child.terminate()
+        let how = await child.terminate(grace: grace)
         lock.withLock { if current === child { current = nil } }
         return how
     }
