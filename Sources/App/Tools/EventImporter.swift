@@ -32,24 +32,21 @@ public struct EventImporter {
     ///
     /// An event refused because what it needs was not stored yet (a state before its
     /// announcement, a comment before its issue) is held by the ingestor and stored when that
-    /// arrives later in the input; the summary counts it as stored. Those refused ids are
-    /// checked against the store at the end for that.
+    /// arrives later in the input (or offered again at the end, oldest first); the summary
+    /// counts it as stored.
     public func run(_ reader: JSONLineReader, progress: (Progress) -> Void = { _ in }) throws -> IngestTally {
         var tally = IngestTally()
         var lines = 0
         var batch: [NostrEvent] = []
         batch.reserveCapacity(batchSize)
-        // Ids refused for a reason that a later event may lift, with that reason.
-        var waiting: [String: String] = [:]
+        var later = LaterResolution()
         func flush() throws {
             guard !batch.isEmpty else { return }
             if applyPolicy {
                 for (event, result) in zip(batch, local.ingestor.ingest(batch: batch)) {
                     if case .storeFailed(let error) = result { throw ToolError.setup("store failed: \(error)") }
                     tally.record(result)
-                    if case .rejected(let why) = result, Self.mayResolveLater(why) {
-                        waiting[event.id] = IngestTally.reason(of: result)
-                    }
+                    later.note(event, result)
                 }
             } else {
                 let verdicts = EventIngestor.verifyConcurrently(batch)
@@ -76,19 +73,8 @@ public struct EventImporter {
             if batch.count >= batchSize { try flush() }
         }
         try flush()
-        for (id, reason) in waiting where (try? local.store.contains(eventID: id)) == true {
-            tally.recordStoredLater(reason: reason)
-        }
+        if applyPolicy { later.settle(local.ingestor, into: &tally) }
         if lines == 0 { progress(Progress(lines: 0, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, tally: tally)) }
         return tally
-    }
-
-    /// Refusals an event later in the input can lift (its announcement, maintainer or root
-    /// event arriving).
-    static func mayResolveLater(_ why: PolicyRejection) -> Bool {
-        switch why {
-        case .unrelated, .noAnnouncement, .notAuthorized, .doesNotListService: return true
-        default: return false
-        }
     }
 }

@@ -77,3 +77,53 @@ public struct IngestTally: Sendable, Equatable {
         return lines
     }
 }
+
+/// Events refused only for something a later event may bring (a state before its
+/// announcement, a comment before its issue: uploads and REQ pages arrive newest first),
+/// offered again oldest first once everything has been read. The ingestor's own deferred
+/// and rejected indexes already store most of them when the reference arrives; this pass
+/// catches the rest and moves every one that ended up stored from refused to stored.
+struct LaterResolution {
+    private var held: [(event: NostrEvent, reason: String)] = []
+    /// Most events held (beyond it refusals stay as counted).
+    let cap: Int
+
+    init(cap: Int = 200_000) {
+        self.cap = cap
+    }
+
+    mutating func note(_ event: NostrEvent, _ result: IngestResult) {
+        guard held.count < cap, case .rejected(let why) = result else { return }
+        switch why {
+        case .unrelated, .noAnnouncement, .notAuthorized, .doesNotListService:
+            held.append((event, IngestTally.reason(of: result)))
+        default:
+            break
+        }
+    }
+
+    /// Re-offers what is still not stored (oldest first, until a pass stores nothing more)
+    /// and moves everything now stored from refused to stored in `tally`.
+    mutating func settle(_ ingestor: EventIngestor, into tally: inout IngestTally) {
+        let store = ingestor.store
+        var pending = held
+        held = []
+        for _ in 0..<4 where !pending.isEmpty {
+            pending = pending.filter { entry in
+                guard (try? store.contains(eventID: entry.event.id)) == true else { return true }
+                tally.recordStoredLater(reason: entry.reason)
+                return false
+            }
+            guard !pending.isEmpty else { break }
+            let before = pending.count
+            let ordered = pending.map(\.event).sorted { $0.createdAt != $1.createdAt ? $0.createdAt < $1.createdAt : $0.id < $1.id }
+            _ = ingestor.ingest(batch: ordered)
+            pending = pending.filter { entry in
+                guard (try? store.contains(eventID: entry.event.id)) == true else { return true }
+                tally.recordStoredLater(reason: entry.reason)
+                return false
+            }
+            if pending.count == before { break }
+        }
+    }
+}
