@@ -12,6 +12,9 @@ public final class NostrRelay: Sendable {
     public let logger: Logger
     /// Seconds a negentropy session may sit idle before it is dropped (`closed:` afterwards).
     public let negentropyIdleTimeout: Double
+    /// Wall-clock seconds between checks for idle negentropy sessions on each connection
+    /// (a timer, so sessions expire on connections that send nothing).
+    public let negentropyExpiryInterval: Double
     /// Optional observer of protocol activity (metrics); called from connection tasks.
     public let observer: (any RelayObserver)?
     /// Write budgets and connection caps of WebSocket clients; nil enforces none (in-process
@@ -19,7 +22,7 @@ public final class NostrRelay: Sendable {
     public let admission: ClientAdmission?
 
     public init(ingestor: EventIngestor, information: RelayInformation = RelayInformation(), clock: any NodeClock = SystemClock(),
-                negentropyIdleTimeout: Double = 300, observer: (any RelayObserver)? = nil,
+                negentropyIdleTimeout: Double = 300, negentropyExpiryInterval: Double = 15, observer: (any RelayObserver)? = nil,
                 clientLimits: ClientLimits? = nil,
                 logger: Logger = Logger(label: "grasp-sync.relay")) {
         self.store = ingestor.store
@@ -27,6 +30,7 @@ public final class NostrRelay: Sendable {
         self.information = information
         self.clock = clock
         self.negentropyIdleTimeout = negentropyIdleTimeout
+        self.negentropyExpiryInterval = negentropyExpiryInterval
         self.observer = observer
         self.admission = clientLimits.map { ClientAdmission(limits: $0, clock: clock) }
         self.logger = logger

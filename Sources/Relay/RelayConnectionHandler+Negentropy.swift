@@ -67,12 +67,17 @@ extension RelayConnectionHandler {
         if negentropySessions.removeValue(forKey: id) != nil { relay.observer?.negentropySessionClosed() }
     }
 
-    /// Idle sessions are dropped; a later NEG-MSG for them gets `closed:`.
-    func expireIdleNegentropySessions() {
-        guard !negentropySessions.isEmpty else { return }
+    /// Idle sessions are dropped (run on every input and on the connection's timer tick):
+    /// the client is told with `NEG-ERR "closed: ..."`, and a later NEG-MSG gets `closed:` too.
+    func expireIdleNegentropySessions() -> [RelayConnectionAction] {
+        guard !negentropySessions.isEmpty else { return [] }
         let now = relay.clock.now()
+        var actions: [RelayConnectionAction] = []
         for (id, state) in negentropySessions where now - state.lastActivity > relay.negentropyIdleTimeout {
             dropNegentropy(id)
+            let reason = MachineReadablePrefix.closed.message("session idle for more than \(Int(relay.negentropyIdleTimeout)) seconds")
+            actions.append(.send(.negErr(subscriptionID: id, reason: reason, maxRecords: nil)))
         }
+        return actions
     }
 }

@@ -23,8 +23,13 @@ final class RelayConnectionHandler {
 
     /// Processes one input and returns what to send, in order.
     func handle(_ input: RelayConnectionInput) -> [RelayConnectionAction] {
-        expireIdleNegentropySessions()
+        let expired = expireIdleNegentropySessions()
+        return expired.isEmpty ? dispatch(input) : expired + dispatch(input)
+    }
+
+    private func dispatch(_ input: RelayConnectionInput) -> [RelayConnectionAction] {
         switch input {
+        case .tick: return []
         case .text(let text): return handleText(text)
         case .binary: return [.send(.notice(MachineReadablePrefix.invalid.message("binary messages are not supported")))]
         case .live(let event): return deliverLive(event)

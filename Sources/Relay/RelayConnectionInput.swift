@@ -13,4 +13,6 @@ enum RelayConnectionInput: Sendable {
     case liveOverflow
     /// A NEG-OPEN's preparation finished (computed off the loop so other messages keep flowing).
     case negentropyOpened(subscriptionID: String, generation: Int, NegentropyOpening)
+    /// A timer tick: idle negentropy sessions are expired even on a quiet connection.
+    case tick
 }

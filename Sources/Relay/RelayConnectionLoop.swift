@@ -5,8 +5,9 @@ import Store
 /// The processing loop of one client connection, independent of how bytes travel (a
 /// WebSocket, or an in-process `LocalRelayConnection`).
 ///
-/// Three producers feed one ordered channel that a single loop consumes: the client reader,
-/// the live-event feed and background negentropy preparations. The channel's back-pressure makes
+/// Four producers feed one ordered channel that a single loop consumes: the client reader,
+/// the live-event feed, background negentropy preparations and a timer that expires idle
+/// negentropy sessions (every `negentropyExpiryInterval` seconds, while any is open). The channel's back-pressure makes
 /// a client that floods the relay wait for its own answers.
 enum RelayConnectionLoop {
     static func run(
@@ -31,6 +32,14 @@ enum RelayConnectionLoop {
             group.addTask {
                 for await event in live { await inputs.send(.live(event)) }
                 if !Task.isCancelled { await inputs.send(.liveOverflow) }
+            }
+            let interval = relay.negentropyExpiryInterval
+            group.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: interval.secondsDuration)
+                    if Task.isCancelled { break }
+                    await inputs.send(.tick)
+                }
             }
             loop: for await input in inputs {
                 for action in handler.handle(input) {

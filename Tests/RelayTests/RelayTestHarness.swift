@@ -24,15 +24,18 @@ struct RelayTestHarness {
         clock: any NodeClock = SystemClock(),
         clientLimits: ClientLimits? = nil,
         observer: (any RelayObserver)? = nil,
+        negentropyExpiryInterval: Double = 15,
+        timeouts: RelayServerTimeouts = RelayServerTimeouts(),
         _ body: @Sendable (RelayTestHarness) async throws -> T
     ) async throws -> T {
         let logger = Logger(label: "test.relay")
         let store = try SQLiteEventStore()
         let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: policy), clock: clock)
         let relay = NostrRelay(ingestor: ingestor, information: RelayInformation(limits: limits), clock: clock,
+                               negentropyExpiryInterval: negentropyExpiryInterval,
                                observer: observer, clientLimits: clientLimits, logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
-        let app = try RelayServer.makeApplication(relay: relay, port: 0, onServerRunning: { portContinuation.yield($0) }, logger: logger)
+        let app = try RelayServer.makeApplication(relay: relay, port: 0, timeouts: timeouts, onServerRunning: { portContinuation.yield($0) }, logger: logger)
         let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
         return try await withThrowingTaskGroup(of: T?.self) { tasks in
             tasks.addTask { try await group.run(); return nil }
