@@ -2,7 +2,7 @@
 # runs the benchmarks. Each installs what it needs on a fresh Debian machine first.
 
 SHELL := /bin/bash
-APT_PACKAGES := libsecp256k1-dev libssl-dev zlib1g-dev libsqlite3-dev pkg-config python3-venv
+APT_PACKAGES := libsecp256k1-dev libssl-dev zlib1g-dev libsqlite3-dev pkg-config python3-venv chromium
 VENV := .venv
 PYTHON_PACKAGES := nostr-sdk==0.45.1 websockets==17.4
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)

@@ -94,15 +94,20 @@ public final class GraspSyncNode: Sendable {
             relay: relay, host: configuration.host, port: configuration.port,
             timeouts: configuration.serverTimeouts,
             configureRouter: { [observability, clock, store, startedAt] router in
+                let statusDocument: @Sendable () -> (RelayStatusDocument, Double) = {
+                    let now = clock.now()
+                    let node = RelayStatusNode(version: GraspSyncVersion.current, startedAt: startedAt, now: now,
+                                               eventsByKind: (try? store.countsByKind()) ?? [])
+                    return (RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: now, node: node), now)
+                }
+                // Browsers asking for `/` get the HTML status page; NIP-11 and WebSocket stay.
+                router.add(middleware: StatusPageMiddleware(document: statusDocument))
                 router.get("/metrics") { _, _ -> Response in
                     Response(status: .ok, headers: [.contentType: NodeMetrics.contentType],
                              body: .init(byteBuffer: ByteBuffer(string: observability.metrics.exposition())))
                 }
                 router.get("/status") { _, _ -> Response in
-                    let now = clock.now()
-                    let node = RelayStatusNode(version: GraspSyncVersion.current, startedAt: startedAt, now: now,
-                                               eventsByKind: (try? store.countsByKind()) ?? [])
-                    let document = RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: now, node: node)
+                    let (document, _) = statusDocument()
                     let data = (try? document.jsonData(prettyPrinted: true)) ?? Data("{}".utf8)
                     return Response(status: .ok, headers: [.contentType: RelayStatusDocument.contentType],
                                     body: .init(byteBuffer: ByteBuffer(bytes: data)))

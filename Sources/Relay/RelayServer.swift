@@ -34,8 +34,10 @@ public enum RelayServer {
             // First, so it precedes every route (and the not-found answer).
             router.add(middleware: ConnectionRefusalMiddleware(retryAfterSeconds: admission.limits.retryAfterSeconds))
         }
-        addInformationRoute(to: router, relay: relay)
+        // The caller's routes and middleware first: middleware only wraps routes added after
+        // it, and the node's status page answers browsers on `GET /` before NIP-11's route.
         configureRouter(router)
+        addInformationRoute(to: router, relay: relay)
         let wsRouter = Router(context: RelayWebSocketRequestContext.self)
         wsRouter.ws("/") { inbound, outbound, context in
             let budget = relay.admission.map { admission in

@@ -124,12 +124,19 @@ extension SyncCoordinator {
             let key = url.description
             let needs = confirmed.needs(for: url)
             let healthError = await health.lastError(of: key)
-            out.append(RelayMetricsSnapshot(
+            var snapshot = RelayMetricsSnapshot(
                 url: url, connectionStatus: state.status, health: await health.status(of: key),
                 consecutiveFailures: await health.consecutiveFailures(of: key),
                 nextRetryAt: await health.nextAttemptAt(key), confirmedRepos: needs.repos.count,
                 confirmedRootEvents: needs.rootEvents.count, pendingBatches: pending.batches(for: url).count,
-                lastError: state.lastError ?? healthError))
+                lastError: state.lastError ?? healthError)
+            // NIP-77 or REQ/EOSE, as the next historic batch would run (nil: not probed yet).
+            switch (configuration.disableNegentropy, state.negentropy) {
+            case (true, _), (_, .unsupported): snapshot.syncMode = .req
+            case (_, .supported): snapshot.syncMode = .nip77
+            case (_, .unknown): snapshot.syncMode = nil
+            }
+            out.append(snapshot)
         }
         let counts = ingestor.rejected.counts()
         let sizes = RejectedIndexSizes(
