@@ -28,10 +28,16 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         case webSocket(FrameScanner)
         /// Not upgraded (plain HTTP) or closed: passing everything.
         case passThrough
+        /// Refused: our answer is sent and our side half-closed; what the client still sends
+        /// is read and dropped (so the answer is not lost to a TCP reset) until the client
+        /// closes or `drainTime` passes.
+        case draining
     }
 
     let headerReadTimeout: TimeAmount
     let maxHeaderBytes: Int
+    /// Longest a refused connection is drained before it is closed outright.
+    static let drainTime: TimeAmount = .seconds(2)
     private var state: State = .readingHead(count: 0, tail: [])
     private var timer: Scheduled<Void>?
     /// Bytes of a WebSocket session read before the server's 101 reached us (pipelined).
@@ -115,6 +121,8 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             }
         case .passThrough:
             context.fireChannelRead(data)
+        case .draining:
+            break
         }
     }
 
@@ -142,13 +150,23 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func refuse(context: ChannelHandlerContext, status: String) {
-        state = .passThrough
+        state = .draining
         timer?.cancel()
         timer = nil
         let response = "HTTP/1.1 \(status)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"
+        let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.byteBuffer(ByteBuffer(string: response)))).whenComplete { _ in
-            context.close(promise: nil)
+            channel.close(mode: .output, promise: nil)
+            channel.eventLoop.scheduleTask(in: Self.drainTime) { channel.close(promise: nil) }
         }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case .draining = state, event is ChannelEvent, case .inputClosed = event as! ChannelEvent {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     private func failUnmasked(context: ChannelHandlerContext) {
