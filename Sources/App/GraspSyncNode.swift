@@ -54,7 +54,7 @@ public final class GraspSyncNode: Sendable {
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
         do {
-            observability = NodeObservability(metrics: try NodeMetrics())
+            observability = NodeObservability(metrics: try NodeMetrics(), logger: logger, now: { [clock] in clock.now() })
         } catch {
             throw .configuration("metrics: \(error)")
         }

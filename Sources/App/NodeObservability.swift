@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Relay
 import Store
 import SyncMetrics
@@ -10,14 +11,27 @@ final class NodeObservability: RelayObserver, @unchecked Sendable {
     let metrics: NodeMetrics
     private let lock = NSLock()
     private var latest = SyncMetricsSnapshot()
+    private let logger: Logger?
+    private let now: @Sendable () -> Double
 
-    init(metrics: NodeMetrics) {
+    init(metrics: NodeMetrics, logger: Logger? = nil, now: @escaping @Sendable () -> Double = { Date().timeIntervalSince1970 }) {
         self.metrics = metrics
+        self.logger = logger
+        self.now = now
     }
 
-    /// The sink handed to the sync coordinator.
+    /// The sink handed to the sync coordinator. A relay whose health changed since the
+    /// previous snapshot gets one log line with the reason.
     func record(_ event: NodeEvent) {
-        if case .snapshot(let snapshot) = event { lock.withLock { latest = snapshot } }
+        if case .snapshot(let snapshot) = event {
+            let previous = lock.withLock { () -> SyncMetricsSnapshot in
+                defer { latest = snapshot }
+                return latest
+            }
+            if let logger {
+                for line in RelayHealthChangeLog.lines(from: previous, to: snapshot, now: now()) { logger.notice("\(line)") }
+            }
+        }
         metrics.record(event)
     }
 

@@ -65,3 +65,24 @@ struct StatusPageTests {
         #expect(DurationText.iso8601(1_796_393_878) == "2026-12-04T14:17:58Z")
     }
 }
+
+/// One log line per relay health change, with the reason and readable times.
+struct RelayHealthChangeLogTests {
+    @Test func linesForChangedRelaysOnly() {
+        let a = RelayURL("wss://a.example.com")!
+        let b = RelayURL("wss://b.example.com")!
+        let old = SyncMetricsSnapshot(relays: [
+            RelayMetricsSnapshot(url: a, connectionStatus: .connected, health: .healthy),
+            RelayMetricsSnapshot(url: b, connectionStatus: .connected, health: .degraded, consecutiveFailures: 1),
+        ])
+        let new = SyncMetricsSnapshot(relays: [
+            RelayMetricsSnapshot(url: a, connectionStatus: .disconnected, health: .degraded, consecutiveFailures: 2,
+                                 nextRetryAt: 1_796_393_888, lastError: "connection refused"),
+            RelayMetricsSnapshot(url: b, connectionStatus: .connected, health: .degraded, consecutiveFailures: 1),
+        ])
+        let lines = RelayHealthChangeLog.lines(from: old, to: new, now: 1_796_393_878)
+        #expect(lines == ["relay wss://a.example.com health: healthy -> degraded (2 consecutive failures; next attempt at 2026-12-04T14:18:08Z (in 10s); last error: connection refused)"])
+        let back = RelayHealthChangeLog.lines(from: new, to: old, now: 1_796_393_878)
+        #expect(back == ["relay wss://a.example.com health: degraded -> healthy (connected)"])
+    }
+}

@@ -71,7 +71,7 @@ extension SyncCoordinator {
         setStatus(url, .disconnected)
         let action = await health.recordFailure(url.description, kind: error.failureKind, message: error.description)
         emit(.connectionAttempt(url, result: .failure))
-        logger.warning("connecting to \(url) failed: \(error); next attempt at \(Int(action.retryAt))")
+        logger.warning("connecting to \(url) failed: \(error); next attempt at \(DurationText.instant(action.retryAt, now: clock.now()))")
     }
 
     /// T4/T5: the connection is open; choose quick reconnect or fresh start.

@@ -164,6 +164,12 @@ struct ToolsEndToEndTests {
             let badURL = try await ToolProcess.run(["status", "--url", "ftp://x"], in: scenario.workDirectory)
             #expect(badURL.status != 0 && badURL.stderr.contains("is not an http:// or https:// URL"), "\(badURL)")
             #expect(node.isRunning)
+
+            // Readable logs: the retry deadline as ISO-8601 and relative, one line per health change.
+            let log = node.stderrText()
+            #expect(log.range(of: #"next attempt at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ \((in \d+s|now)\)"#, options: .regularExpression) != nil,
+                    "no readable retry time in the log")
+            #expect(log.contains("relay \(deadRelay) health: disconnected -> degraded (1 consecutive failure"), "no health change line")
         }
     }
 }
