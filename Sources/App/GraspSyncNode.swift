@@ -36,7 +36,8 @@ public final class GraspSyncNode: Sendable {
         } catch {
             throw .dataDirectory("\(configuration.dataDirectory.path): \(error.localizedDescription)")
         }
-        do { store = try SQLiteEventStore(path: configuration.databasePath) } catch { throw .store(error.description) }
+        try Self.checkWritable(configuration.dataDirectory)
+        store = try Self.openCheckedStore(path: configuration.databasePath)
         let services = configuration.effectiveServiceURLs
         guard !services.isEmpty else { throw .configuration("no usable service URL") }
         let policy = AcceptancePolicy(configuration: AcceptancePolicyConfiguration(

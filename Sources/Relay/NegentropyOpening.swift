@@ -11,8 +11,8 @@ enum NegentropyOpening: Sendable {
     case open(Negentropy, reply: [UInt8])
     /// The store holds more items than the relay serves for one session.
     case tooMany(limit: Int)
-    /// The store could not be read.
-    case storeFailed
+    /// The store could not be read (the error, for the log).
+    case storeFailed(StoreError)
     /// The client's message or the items were not acceptable to the engine.
     case invalid(String)
 
@@ -22,7 +22,7 @@ enum NegentropyOpening: Sendable {
         do {
             listing = try store.idListing(for: filter, maxItems: limits.maxNegentropyItems, ordered: false)
         } catch {
-            return .storeFailed
+            return .storeFailed(error)
         }
         switch listing {
         case .tooMany(let limit):

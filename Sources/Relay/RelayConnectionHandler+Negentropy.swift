@@ -32,7 +32,8 @@ extension RelayConnectionHandler {
         case .tooMany(let limit):
             dropNegentropy(id)
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.blocked.message("too many query results"), maxRecords: limit))]
-        case .storeFailed:
+        case .storeFailed(let error):
+            logStoreError(error, "listing NEG-OPEN \(id)")
             dropNegentropy(id)
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.error.message("could not list events"), maxRecords: nil))]
         case .invalid(let why):

@@ -71,6 +71,7 @@ final class RelayConnectionHandler {
             }
             let result = relay.ingestor.ingest(event)
             relay.observer?.eventIngested(kind: event.kind, result: result)
+            if case .storeFailed(let error) = result { logStoreError(error, "storing EVENT \(event.id)") }
             let answer = result.okAnswer
             return [.send(.ok(eventID: event.id, accepted: answer.accepted, message: answer.message))]
         case .req(let id, let filters):
@@ -88,6 +89,7 @@ final class RelayConnectionHandler {
             do {
                 return [.send(.count(subscriptionID: id, count: try relay.store.count(filters)))]
             } catch {
+                logStoreError(error, "answering COUNT \(id)")
                 return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not count events")))]
             }
         case .auth(let event):
@@ -138,6 +140,7 @@ final class RelayConnectionHandler {
             stored = try relay.store.query(bounded, maxLimit: limits.maxLimit)
         } catch {
             subscriptions[id] = nil
+            logStoreError(error, "answering REQ \(id)")
             return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not query events")))]
         }
         // Live matching uses the filters as sent; `limit` plays no part in matching.
