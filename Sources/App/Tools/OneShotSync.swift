@@ -361,17 +361,19 @@ public final class OneShotSync: @unchecked Sendable {
     /// arrives before them), keeping up to `uploadWindow` unanswered. A `rate-limited:`
     /// answer is retried after a growing pause (up to 8 times).
     private func send(ids: [String]) async throws {
-        let events = try local.store.events(ids: ids)
+        let ordered = try oldestFirst(ids)
         let session = try currentSession()
         let slots = AsyncSlots(capacity: options.uploadWindow)
-        let total = events.count
+        let total = ordered.count
         let tally = UploadTally()
         let relay = self.relay
         let progress = self.progress
         let answers = self.answers
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for event in events {
+            // Events are read from the store a page at a time (memory stays flat).
+            for start in stride(from: 0, to: ordered.count, by: 1_000) {
+            for event in try local.store.events(ids: Array(ordered[start..<min(start + 1_000, ordered.count)])) {
                 guard await slots.acquire() else { throw CancellationError() }
                 let waiter = answers.register(event.id, now: now)
                 do { try await session.send(.event(event)) } catch {
@@ -391,12 +393,35 @@ public final class OneShotSync: @unchecked Sendable {
                     progress(tally.record(answer, total: total))
                 }
             }
+            }
             try await group.waitForAll()
         }
         let counts = tally.counts
         report.sentAccepted += counts.accepted
         report.sentDuplicate += counts.duplicate
         report.sentRefused.merge(counts.refused, uniquingKeysWith: +)
+    }
+
+    /// `ids` ordered by the stored events' `created_at` (then id), from the store's id listing.
+    private func oldestFirst(_ ids: [String]) throws -> [String] {
+        let wanted = Set(ids)
+        var filter = options.filter
+        filter.limit = nil
+        guard case .items(let list) = try local.store.idListing(for: filter, maxItems: 5_000_000, ordered: true) else {
+            return ids
+        }
+        var out: [String] = []
+        out.reserveCapacity(wanted.count)
+        for index in 0..<list.count {
+            let hex = Hex.encode(Array(list.id(at: index)))
+            if wanted.contains(hex) { out.append(hex) }
+        }
+        // Anything the listing did not have (written meanwhile) goes last.
+        if out.count < wanted.count {
+            let listed = Set(out)
+            out += ids.filter { !listed.contains($0) }
+        }
+        return out
     }
 
     /// A refusal text, clipped.
