@@ -9,7 +9,7 @@ struct SyncToolEndToEndTests {
     static let generousLimits = ["--no-sync", "--max-events-per-sec-per-connection", "100000", "--event-burst-per-connection", "100000",
                                  "--max-events-per-sec-per-ip", "100000", "--event-burst-per-ip", "100000"]
 
-    @Test("down (dry run first), again with nothing to do, then up; refusals of bad input")
+    @Test("down (dry run first) into a running node's data directory, again with nothing to do, then up; refusals of bad input")
     func downAndUpAgainstANode() async throws {
         try await E2E.scenario("sync-tool-node") { scenario in
             let b = try await scenario.node("B", extraArguments: Self.generousLimits)
@@ -20,7 +20,9 @@ struct SyncToolEndToEndTests {
                                                  in: scenario.workDirectory)
             try #require(load.status == 0 && load.lines.contains("stored: \(onRelay.count)"), "\(load)")
 
-            let local = scenario.file("local").path
+            // The data directory synced into is a running node's (C): the tool works beside it.
+            let c = try await scenario.node("C", extraArguments: ["--no-sync"])
+            let local = c.dataDirectory.path
             let common = ["--data-dir", local, "--service-url", b.url, "--allow-private-relays"]
             let dry = try await ToolProcess.run(["sync", b.url, "--dry-run"] + common, in: scenario.workDirectory)
             try #require(dry.status == 0, "\(dry)")
@@ -35,6 +37,7 @@ struct SyncToolEndToEndTests {
             let exported = try await ToolProcess.run(["export", "--data-dir", local], in: scenario.workDirectory)
             #expect(Set(exported.lines.compactMap { try? NostrEvent(jsonText: $0).id }) == Set(onRelay.map(\.id)))
 
+            try await E2E.waitForEvents(onRelay.map(\.id), on: c, "events synced into C's data directory", deadline: 30)
             let again = try await ToolProcess.run(["sync", b.url] + common, in: scenario.workDirectory)
             #expect(again.status == 0 && again.lines.contains("relay only: 0"), "\(again)")
 
