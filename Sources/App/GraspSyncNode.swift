@@ -37,6 +37,7 @@ public final class GraspSyncNode: Sendable {
             throw .dataDirectory("\(configuration.dataDirectory.path): \(error.localizedDescription)")
         }
         try Self.checkWritable(configuration.dataDirectory)
+        AllocatorTuning.apply()
         store = try Self.openCheckedStore(path: configuration.databasePath)
         let services = configuration.effectiveServiceURLs
         guard !services.isEmpty else { throw .configuration("no usable service URL") }
@@ -66,7 +67,8 @@ public final class GraspSyncNode: Sendable {
             maxConnectionsPerIP: configuration.maxConnectionsPerIP, maxConnections: configuration.maxConnections,
             trustedProxyHeader: configuration.trustedProxyHeader)
         relay = NostrRelay(ingestor: ingestor, information: information, clock: clock,
-                           negentropyIdleTimeout: configuration.negentropyIdleTimeoutSeconds, observer: observability,
+                           negentropyIdleTimeout: configuration.negentropyIdleTimeoutSeconds,
+                           maxNegentropyItemsTotal: configuration.maxNegentropyItemsTotal, observer: observability,
                            clientLimits: clientLimits, logger: logger)
         var sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),

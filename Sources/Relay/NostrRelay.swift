@@ -15,6 +15,8 @@ public final class NostrRelay: Sendable {
     /// Wall-clock seconds between checks for idle negentropy sessions on each connection
     /// (a timer, so sessions expire on connections that send nothing).
     public let negentropyExpiryInterval: Double
+    /// Items of negentropy listings all served sessions together may hold.
+    public let negentropyBudget: NegentropyBudget
     /// Optional observer of protocol activity (metrics); called from connection tasks.
     public let observer: (any RelayObserver)?
     /// Write budgets and connection caps of WebSocket clients; nil enforces none (in-process
@@ -22,7 +24,8 @@ public final class NostrRelay: Sendable {
     public let admission: ClientAdmission?
 
     public init(ingestor: EventIngestor, information: RelayInformation = RelayInformation(), clock: any NodeClock = SystemClock(),
-                negentropyIdleTimeout: Double = 300, negentropyExpiryInterval: Double = 15, observer: (any RelayObserver)? = nil,
+                negentropyIdleTimeout: Double = 300, negentropyExpiryInterval: Double = 15,
+                maxNegentropyItemsTotal: Int = 4_000_000, observer: (any RelayObserver)? = nil,
                 clientLimits: ClientLimits? = nil,
                 logger: Logger = Logger(label: "grasp-sync.relay")) {
         self.store = ingestor.store
@@ -31,6 +34,7 @@ public final class NostrRelay: Sendable {
         self.clock = clock
         self.negentropyIdleTimeout = negentropyIdleTimeout
         self.negentropyExpiryInterval = negentropyExpiryInterval
+        self.negentropyBudget = NegentropyBudget(capacity: maxNegentropyItemsTotal)
         self.observer = observer
         self.admission = clientLimits.map { ClientAdmission(limits: $0, clock: clock) }
         self.logger = logger

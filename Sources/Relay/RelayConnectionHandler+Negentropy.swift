@@ -26,9 +26,14 @@ extension RelayConnectionHandler {
         // A NEG-CLOSE or a newer NEG-OPEN with the same id may have overtaken this one.
         guard case .opening(let current, _)? = negentropySessions[id], current == generation else { return [] }
         switch opening {
-        case .open(let engine, let reply):
-            negentropySessions[id] = .open(engine, lastActivity: relay.clock.now())
+        case .open(let engine, let reservation, let reply):
+            negentropySessions[id] = .open(engine, reservation, lastActivity: relay.clock.now())
             return [.send(.negMsg(subscriptionID: id, message: Hex.encode(reply)))]
+        case .budgetExhausted(let inUse):
+            dropNegentropy(id)
+            let reason = MachineReadablePrefix.rateLimited.message(
+                "node-wide negentropy budget in use (\(inUse) of \(relay.negentropyBudget.capacity) items), try again later")
+            return [.send(.negErr(subscriptionID: id, reason: reason, maxRecords: nil))]
         case .tooMany(let limit):
             dropNegentropy(id)
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.blocked.message("too many query results"), maxRecords: limit))]
@@ -46,7 +51,7 @@ extension RelayConnectionHandler {
         guard let state = negentropySessions[id] else {
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.closed.message("unknown subscription handle"), maxRecords: nil))]
         }
-        guard case .open(var engine, _) = state else {
+        guard case .open(var engine, let reservation, _) = state else {
             dropNegentropy(id)
             return [.send(.negErr(subscriptionID: id, reason: MachineReadablePrefix.invalid.message("NEG-MSG before NEG-OPEN completed"), maxRecords: nil))]
         }
@@ -56,7 +61,7 @@ extension RelayConnectionHandler {
         }
         do {
             let reply = try engine.reconcile(bytes)
-            negentropySessions[id] = .open(engine, lastActivity: relay.clock.now())
+            negentropySessions[id] = .open(engine, reservation, lastActivity: relay.clock.now())
             return [.send(.negMsg(subscriptionID: id, message: Hex.encode(reply)))]
         } catch {
             dropNegentropy(id)

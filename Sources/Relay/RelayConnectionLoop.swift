@@ -49,7 +49,8 @@ enum RelayConnectionLoop {
                     case .prepareNegentropy(let id, let generation, let filter, let initial):
                         let store = relay.store
                         group.addTask {
-                            let opening = NegentropyOpening.prepare(store: store, filter: filter, initialMessage: initial, limits: limits)
+                            let opening = NegentropyOpening.prepare(store: store, filter: filter, initialMessage: initial, limits: limits,
+                                                                    budget: relay.negentropyBudget)
                             await inputs.send(.negentropyOpened(subscriptionID: id, generation: generation, opening))
                         }
                     case .close(let reason):

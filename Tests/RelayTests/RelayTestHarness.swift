@@ -25,6 +25,7 @@ struct RelayTestHarness {
         clientLimits: ClientLimits? = nil,
         observer: (any RelayObserver)? = nil,
         negentropyExpiryInterval: Double = 15,
+        maxNegentropyItemsTotal: Int = 4_000_000,
         timeouts: RelayServerTimeouts = RelayServerTimeouts(),
         _ body: @Sendable (RelayTestHarness) async throws -> T
     ) async throws -> T {
@@ -32,7 +33,7 @@ struct RelayTestHarness {
         let store = try SQLiteEventStore()
         let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: policy), clock: clock)
         let relay = NostrRelay(ingestor: ingestor, information: RelayInformation(limits: limits), clock: clock,
-                               negentropyExpiryInterval: negentropyExpiryInterval,
+                               negentropyExpiryInterval: negentropyExpiryInterval, maxNegentropyItemsTotal: maxNegentropyItemsTotal,
                                observer: observer, clientLimits: clientLimits, logger: logger)
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         let app = try RelayServer.makeApplication(relay: relay, port: 0, timeouts: timeouts, onServerRunning: { portContinuation.yield($0) }, logger: logger)
