@@ -39,8 +39,18 @@ public struct EventImporter {
         var lines = 0
         var batch: [NostrEvent] = []
         batch.reserveCapacity(batchSize)
+        var texts: [String] = []
+        texts.reserveCapacity(batchSize)
         var later = LaterResolution()
         func flush() throws {
+            // Lines are parsed on all cores, in input order.
+            for parsed in Self.parse(texts) {
+                switch parsed {
+                case .success(let event): batch.append(event)
+                case .failure(let error): tally.refuse("invalid: not an event (\(error.message))")
+                }
+            }
+            texts.removeAll(keepingCapacity: true)
             guard !batch.isEmpty else { return }
             if applyPolicy {
                 for (event, result) in zip(batch, local.ingestor.ingest(batch: batch)) {
@@ -65,16 +75,31 @@ public struct EventImporter {
         }
         while let (_, text) = try reader.next() {
             lines += 1
-            do {
-                batch.append(try NostrEvent(jsonText: text))
-            } catch {
-                tally.refuse("invalid: not an event (\(error.message))")
-            }
-            if batch.count >= batchSize { try flush() }
+            texts.append(text)
+            if texts.count >= batchSize { try flush() }
         }
         try flush()
         if applyPolicy { later.settle(local.ingestor, into: &tally) }
         if lines == 0 { progress(Progress(lines: 0, bytesRead: reader.bytesRead, totalBytes: reader.totalBytes, tally: tally)) }
         return tally
+    }
+
+    /// Parses `texts` as events, in chunks on all cores; results in input order.
+    static func parse(_ texts: [String]) -> [Result<NostrEvent, EventValidationError>] {
+        let count = texts.count
+        guard count >= 64 else {
+            return texts.map { text in Result { () throws(EventValidationError) in try NostrEvent(jsonText: text) } }
+        }
+        let chunks = min(ProcessInfo.processInfo.activeProcessorCount * 4, count / 16)
+        let out = UnsafeMutableBufferPointer<Result<NostrEvent, EventValidationError>?>.allocate(capacity: count)
+        out.initialize(repeating: nil)
+        defer { out.deallocate() }
+        nonisolated(unsafe) let slots = out
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+            for i in (chunk * count / chunks)..<((chunk + 1) * count / chunks) {
+                slots[i] = Result { () throws(EventValidationError) in try NostrEvent(jsonText: texts[i]) }
+            }
+        }
+        return out.map { $0! }
     }
 }

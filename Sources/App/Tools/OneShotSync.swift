@@ -363,7 +363,7 @@ public final class OneShotSync: @unchecked Sendable {
     private func send(ids: [String]) async throws {
         let ordered = try oldestFirst(ids)
         let session = try currentSession()
-        let slots = AsyncSlots(capacity: options.uploadWindow)
+        let window = options.uploadWindow
         let total = ordered.count
         let tally = UploadTally()
         let relay = self.relay
@@ -371,10 +371,17 @@ public final class OneShotSync: @unchecked Sendable {
         let answers = self.answers
         let clock: @Sendable () -> Double = { Date().timeIntervalSince1970 }
         try await withThrowingTaskGroup(of: Void.self) { group in
+            var inFlight = 0
             // Events are read from the store a page at a time (memory stays flat).
             for start in stride(from: 0, to: ordered.count, by: 1_000) {
             for event in try local.store.events(ids: Array(ordered[start..<min(start + 1_000, ordered.count)])) {
-                guard await slots.acquire() else { throw CancellationError() }
+                // The group is the window: a finished task is collected before the next
+                // send once `window` are out (finished tasks would otherwise stay in the group).
+                if inFlight >= window {
+                    try await group.next()
+                    inFlight -= 1
+                }
+                inFlight += 1
                 let waiter = answers.register(event.id, now: now)
                 do { try await session.send(.event(event)) } catch {
                     throw ToolError.remote("sending to \(relay) failed: \(error)")
@@ -389,7 +396,6 @@ public final class OneShotSync: @unchecked Sendable {
                         try await session.send(.event(event))
                         answer = await again.value
                     }
-                    await slots.release()
                     progress(tally.record(answer, total: total))
                 }
             }
