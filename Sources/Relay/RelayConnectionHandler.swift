@@ -135,25 +135,27 @@ final class RelayConnectionHandler {
             if f.limit == nil { f.limit = limits.defaultLimit }
             return f
         }
-        let stored: [NostrEvent]
-        do {
-            stored = try relay.store.query(bounded, maxLimit: limits.maxLimit)
-        } catch {
-            subscriptions[id] = nil
-            logStoreError(error, "answering REQ \(id)")
-            return [.send(.closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not query events")))]
-        }
-        // Live matching uses the filters as sent; `limit` plays no part in matching.
+        // Live matching uses the filters as sent; `limit` plays no part in matching. Live
+        // events wait in the connection's channel until the stored ones and EOSE are written.
         subscriptions[id] = filters
-        var actions = stored.map { RelayConnectionAction.send(.event(subscriptionID: id, event: $0)) }
-        actions.append(.send(.eose(subscriptionID: id)))
-        return actions
+        return [.sendStored(subscriptionID: id, cursor: StoredEventCursor(filters: bounded, maxLimit: limits.maxLimit))]
+    }
+
+    /// Reading a REQ's stored events failed: the subscription ends.
+    func storedEventsFailed(subscriptionID id: String, error: StoreError) -> RelayMessage {
+        subscriptions[id] = nil
+        logStoreError(error, "answering REQ \(id)")
+        return .closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not query events"))
     }
 
     private func deliverLive(_ event: NostrEvent) -> [RelayConnectionAction] {
         var actions: [RelayConnectionAction] = []
+        // The JSON the store saved for the event (`insert` stores `jsonText`), made once.
+        var json: String?
         for (id, filters) in subscriptions where filters.contains(where: { $0.matches(event) }) {
-            actions.append(.send(.event(subscriptionID: id, event: event)))
+            let text = json ?? event.jsonText
+            json = text
+            actions.append(.sendText(RelayMessage.eventPrefix(subscriptionID: id) + text + "]"))
         }
         return actions
     }

@@ -46,6 +46,14 @@ enum RelayConnectionLoop {
                     switch action {
                     case .send(let message):
                         do { try await write(message.jsonText) } catch { break loop }
+                    case .sendText(let text):
+                        do { try await write(text) } catch { break loop }
+                    case .sendStored(let id, let cursor):
+                        do {
+                            try await sendStored(subscriptionID: id, cursor: cursor, store: relay.store, handler: handler, write: write)
+                        } catch {
+                            break loop
+                        }
                     case .prepareNegentropy(let id, let generation, let filter, let initial):
                         let store = relay.store
                         group.addTask {
@@ -62,5 +70,30 @@ enum RelayConnectionLoop {
             group.cancelAll()
             inputs.finish()
         }
+    }
+
+    /// Stored events read per page of a REQ: a few hundred rows, written before the next read.
+    static let storedEventsPageSize = 256
+
+    /// Writes a REQ's stored events as `["EVENT",<sub>,<stored json>]` (the subscription id
+    /// escaped once), a page at a time: the next page is read only when the writer took the
+    /// previous one (the WebSocket writer waits while the socket is not writable), so a slow
+    /// client holds one page in memory and no read transaction. Then EOSE, or CLOSED if the
+    /// store fails. Throws only when writing to the client failed.
+    static func sendStored(subscriptionID id: String, cursor: StoredEventCursor, store: any EventStore, handler: RelayConnectionHandler,
+                           write: @Sendable (String) async throws -> Void) async throws {
+        var cursor = cursor
+        let prefix = RelayMessage.eventPrefix(subscriptionID: id)
+        while !cursor.isFinished {
+            let page: [String]
+            do {
+                page = try store.readStoredEvents(&cursor, maxEvents: storedEventsPageSize)
+            } catch {
+                try await write(handler.storedEventsFailed(subscriptionID: id, error: error).jsonText)
+                return
+            }
+            for json in page { try await write(prefix + json + "]") }
+        }
+        try await write(RelayMessage.eose(subscriptionID: id).jsonText)
     }
 }

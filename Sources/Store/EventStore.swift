@@ -15,6 +15,10 @@ public protocol EventStore: Sendable {
     /// Events matching any filter, newest first (ties by id), each filter's `limit` applied
     /// and capped at `maxLimit`; duplicates across filters appear once.
     func query(_ filters: [Filter], maxLimit: Int) throws(StoreError) -> [NostrEvent]
+    /// The next page of a served REQ: the JSON text of at most `maxEvents` matching events,
+    /// exactly as stored, in ``query(_:maxLimit:)``'s order, continuing where the last page
+    /// ended; `cursor.isFinished` once every match was handed out.
+    func readStoredEvents(_ cursor: inout StoredEventCursor, maxEvents: Int) throws(StoreError) -> [String]
     /// Number of events matching any filter (NIP-45).
     func count(_ filters: [Filter]) throws(StoreError) -> Int
     /// `(created_at, id)` of events matching `filter`, or `.tooMany` when more than
@@ -41,6 +45,16 @@ public protocol EventStore: Sendable {
     func metadata(_ key: String) throws(StoreError) -> String?
     /// Sets (or with nil removes) a metadata value.
     func setMetadata(_ key: String, _ value: String?) throws(StoreError)
+}
+
+extension EventStore {
+    /// Stores without paged reads hand out every match in one page, serialised from `query`.
+    public func readStoredEvents(_ cursor: inout StoredEventCursor, maxEvents: Int) throws(StoreError) -> [String] {
+        if cursor.isFinished { return [] }
+        let events = try query(cursor.filters, maxLimit: cursor.maxLimit)
+        cursor.finish()
+        return events.map(\.jsonText)
+    }
 }
 
 extension EventStore {

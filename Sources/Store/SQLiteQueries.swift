@@ -17,38 +17,14 @@ enum SQLiteQueries {
         return try Bool.fetchOne(statement, arguments: ["\(kind):\(pubkey):\(identifier)"]) == true
     }
 
+    /// Index reads merged in Swift (``SQLiteStoredEvents``): newest first, each filter's limit.
     static func query(_ db: Database, _ filters: [Filter], maxLimit: Int) throws -> [NostrEvent] {
-        var seen = Set<Data>()
-        var rows: [(Int64, Data, String)] = []
-        for filter in filters where !filter.isEmptyByConstruction {
-            let limit = max(0, min(filter.limit ?? maxLimit, maxLimit))
-            if limit == 0 { continue }
-            let (whereSQL, args) = SQLiteEventStore.whereClause(filter)
-            let sql = "SELECT created_at, id, json FROM events WHERE \(whereSQL) ORDER BY created_at DESC, id ASC LIMIT \(limit)"
-            let cursor = try Row.fetchCursor(db, sql: sql, arguments: args)
-            while let row = try cursor.next() {
-                let id: Data = row[1]
-                if seen.insert(id).inserted { rows.append((row[0], id, row[2])) }
-            }
-        }
-        if filters.count > 1 {
-            rows.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1.lexicographicallyPrecedes($1.1) }
-        }
-        return try rows.map { row in
-            do throws(EventValidationError) { return try NostrEvent(jsonText: row.2) } catch { throw StoreError.corruptRow(error.message) }
-        }
+        try SQLiteStoredEvents.query(db, filters, maxLimit: maxLimit)
     }
 
+    /// NIP-45, on the driving field's index of each filter (``SQLiteStoredEvents/count(_:_:)``).
     static func count(_ db: Database, _ filters: [Filter]) throws -> Int {
-        var clauses: [String] = []
-        var args = StatementArguments()
-        for filter in filters where !filter.isEmptyByConstruction {
-            let (w, a) = SQLiteEventStore.whereClause(filter)
-            clauses.append("(\(w))")
-            args += a
-        }
-        if clauses.isEmpty { return 0 }
-        return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE \(clauses.joined(separator: " OR "))", arguments: args) ?? 0
+        try SQLiteStoredEvents.count(db, filters)
     }
 
     static func idListing(_ db: Database, for filter: Filter, maxItems: Int, ordered: Bool) throws -> StoredIDListing {
