@@ -12,6 +12,9 @@ let package = Package(
         // counters on every allocation. No benchmark here reports malloc metrics, so the
         // figures are taken with the plain system allocator, as the node itself runs.
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: []),
+        // The read-load clients (WebSocket client) and the served endpoint's service group.
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket.git", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // The benchmark scenarios shared by the harness and the sync worker.
@@ -23,11 +26,15 @@ let package = Package(
                 .product(name: "Relay", package: "grasp-sync"),
                 .product(name: "App", package: "grasp-sync"),
                 .product(name: "Health", package: "grasp-sync"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "BenchSupport"
         ),
         // Runs one sync scenario in its own process (see GraspBench/SyncBenchmarks.swift).
         .executableTarget(name: "SyncWorker", dependencies: ["BenchSupport"], path: "SyncWorker"),
+        // Runs the served read-load benchmark (see BenchSupport/ReadLoad.swift).
+        .executableTarget(name: "ReadLoadWorker", dependencies: ["BenchSupport"], path: "ReadLoadWorker"),
         .executableTarget(
             name: "GraspBench",
             dependencies: [
