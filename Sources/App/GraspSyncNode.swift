@@ -15,6 +15,8 @@ import Transport
 public final class GraspSyncNode: Sendable {
     public let configuration: NodeConfiguration
     public let store: SQLiteEventStore
+    /// Runs WAL checkpoints off the commit path (on its own thread).
+    let checkpointer: WALCheckpointer
     public let ingestor: EventIngestor
     public let relay: NostrRelay
     /// The GRASP-02 sync engine.
@@ -39,6 +41,11 @@ public final class GraspSyncNode: Sendable {
         try Self.checkWritable(configuration.dataDirectory)
         AllocatorTuning.apply()
         store = try Self.openCheckedStore(path: configuration.databasePath)
+        do {
+            checkpointer = try WALCheckpointer(store: store, path: configuration.databasePath, onError: { [logger] in logger.error("\($0)") })
+        } catch {
+            throw .store("\(configuration.databasePath): \(error.description)")
+        }
         let services = configuration.effectiveServiceURLs
         guard !services.isEmpty else { throw .configuration("no usable service URL") }
         let policy = AcceptancePolicy(configuration: AcceptancePolicyConfiguration(
@@ -131,6 +138,7 @@ public final class GraspSyncNode: Sendable {
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeoutSeconds * 1000))
         groupConfiguration.maximumCancellationDuration = .milliseconds(Int64(configuration.shutdownCancelSeconds * 1000))
         let group = ServiceGroup(configuration: groupConfiguration)
+        checkpointer.start()
         defer { saveState() }
         try await group.run()
     }
@@ -143,6 +151,7 @@ public final class GraspSyncNode: Sendable {
         } catch {
             logger.error("could not save the rejected-events index: \(error)")
         }
+        checkpointer.stop()
         do {
             try store.checkpoint()
         } catch {

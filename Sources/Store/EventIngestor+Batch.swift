@@ -8,37 +8,51 @@ extension EventIngestor {
     public func ingest(batch events: [NostrEvent], skipKnownRejected: Bool = false) -> [IngestResult] {
         // Verification runs ahead on other threads while this one stores.
         let verifier = PipelinedVerifier(events)
-        func run(into target: some EventStore, tally: inout DeferredTally) -> [IngestResult] {
+        func run(_ range: Range<Int>, into target: any EventStore, tally: inout DeferredTally) -> [IngestResult] {
             var results: [IngestResult] = []
-            results.reserveCapacity(events.count)
-            for (index, event) in events.enumerated() {
+            results.reserveCapacity(range.count)
+            for index in range {
                 if let error = verifier.verdict(at: index) {
                     results.append(.invalid(error))
                 } else {
-                    results.append(ingest(event, verified: true, skipKnownRejected: skipKnownRejected, into: target, tally: &tally))
+                    results.append(ingest(events[index], verified: true, skipKnownRejected: skipKnownRejected, into: target, tally: &tally))
                 }
             }
             return results
         }
-        // One transaction for the whole batch when the store supports it: a commit per event
-        // costs more than verifying it. Deferred events re-processed inside it go through the
-        // same view, so they see the batch's own writes.
-        if let sqlite = store as? SQLiteEventStore {
-            var tally = DeferredTally()
-            do {
-                let results = try sqlite.withWriteTransaction { view in run(into: view, tally: &tally) }
-                deferred.recordAccepted(tally.accepted)
-                return results
-            } catch {
-                // Rolled back: what was taken out for re-processing was not stored.
-                deferred.restore(tally.taken, now: clock.now())
+        var results: [IngestResult] = []
+        results.reserveCapacity(events.count)
+        var start = 0
+        while start < events.count {
+            let range = start..<min(events.count, start + Self.maxEventsPerTransaction)
+            start = range.upperBound
+            // One transaction per chunk when the store supports it. Deferred events
+            // re-processed inside it go through the same view, so they see the chunk's own
+            // writes (earlier chunks are committed).
+            if let sqlite = store as? SQLiteEventStore {
+                var tally = DeferredTally()
+                do {
+                    results += try sqlite.withWriteTransaction { view in run(range, into: view, tally: &tally) }
+                    deferred.recordAccepted(tally.accepted)
+                    continue
+                } catch {
+                    // Rolled back: what was taken out for re-processing was not stored.
+                    deferred.restore(tally.taken, now: clock.now())
+                }
             }
+            var tally = DeferredTally()
+            results += run(range, into: store, tally: &tally)
+            deferred.recordAccepted(tally.accepted)
         }
-        var tally = DeferredTally()
-        let results = run(into: store, tally: &tally)
-        deferred.recordAccepted(tally.accepted)
         return results
     }
+
+    /// Events stored in one write transaction by `ingest(batch:)`: a commit per event costs
+    /// more than verifying it, but one transaction for a whole batch holds the single SQLite
+    /// writer for as long as the batch takes, and every client EVENT waits behind it. Chunks
+    /// of this size keep each hold short; other writers get their turn between chunks
+    /// (GRDB's writer queue serves waiters in order).
+    public static let maxEventsPerTransaction = 256
 
     /// Verification errors (nil = valid) for each event, computed in parallel chunks.
     public static func verifyConcurrently(_ events: [NostrEvent]) -> [EventValidationError?] {
