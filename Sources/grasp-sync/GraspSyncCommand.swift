@@ -18,6 +18,7 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @OptionGroup var storeOptions: StoreOptions
     @OptionGroup var policyOptions: PolicyOptions
     @OptionGroup var dialOptions: DialOptions
+    @OptionGroup var boundsOptions: BoundsOptions
 
     @Option(name: .customLong("bootstrap-relay"), help: "Relay to sync from at start-up; repeatable or comma-separated. [env: GRASP_SYNC_BOOTSTRAP_RELAY]")
     var bootstrapRelay: [String] = []
@@ -183,6 +184,7 @@ struct GraspSyncCommand: AsyncParsableCommand {
             config.trustedProxyHeader = name
         }
 
+        try boundsOptions.apply(to: &config, Settings())
         let logger = Logger(label: "grasp-sync")
         let node = try GraspSyncNode(configuration: config, logger: logger)
         try await node.run()
