@@ -12,9 +12,7 @@ import Testing
 struct StoreErrorLoggingTests {
     static let sqliteError = StoreError.database("SQLite error 11: database disk image is malformed")
 
-    /// (REQ's stored events are read by the paged `sendStored` path, which answers CLOSED
-    /// `error:` but is not covered here yet.)
-    @Test("EVENT, COUNT and NEG-OPEN store failures each log an error line with the SQLite code")
+    @Test("EVENT, REQ, COUNT and NEG-OPEN store failures each log an error line with the SQLite code")
     func storeFailuresAreLogged() async throws {
         let lines = LogLines()
         let logger = Logger(label: "test.store-errors") { _ in CapturingLogHandler(lines: lines) }
@@ -40,7 +38,7 @@ struct StoreErrorLoggingTests {
         await connection.close()
 
         let errors = lines.snapshot.filter { $0.level >= .error }.map(\.message)
-        for what in ["EVENT", "COUNT", "NEG-OPEN"] {
+        for what in ["EVENT", "REQ", "COUNT", "NEG-OPEN"] {
             #expect(errors.contains { $0.contains(what) && $0.contains("SQLite error 11") }, "no error line for \(what): \(errors)")
         }
     }
