@@ -172,9 +172,12 @@ public final class OneShotSync: @unchecked Sendable {
         return report
     }
 
+    private let counterLock = NSLock()
     private func nextID(_ prefix: String) -> String {
-        counter += 1
-        return "gs-\(prefix)\(counter)"
+        counterLock.withLock {
+            counter += 1
+            return "gs-\(prefix)\(counter)"
+        }
     }
 
     private func reconcileAndMove(_ session: any RelaySession) async throws {
@@ -227,20 +230,35 @@ public final class OneShotSync: @unchecked Sendable {
 
     // MARK: Down
 
-    /// Fetches `ids` in chunks and ingests each chunk as it arrives.
+    /// Fetches `ids` in chunks, up to four REQs in flight, and ingests each chunk as it
+    /// arrives (on this task, so the ingestor sees one batch at a time). Ids a chunk did not
+    /// deliver are asked for again, twice at most.
     private func fetch(ids: [String]) async throws {
-        var done = 0
-        for start in stride(from: 0, to: ids.count, by: options.idChunk) {
-            let chunk = Array(ids[start..<min(start + options.idChunk, ids.count)])
-            var wanted = Set(chunk)
-            for _ in 0..<3 where !wanted.isEmpty {
-                let events = try await collect(Filter(ids: Array(wanted)))
+        var queue: [(ids: [String], attempt: Int)] = stride(from: 0, to: ids.count, by: options.idChunk).map {
+            (Array(ids[$0..<min($0 + options.idChunk, ids.count)]), 0)
+        }
+        queue.reverse()
+        var delivered = 0
+        try await withThrowingTaskGroup(of: ([String], Int, [NostrEvent]).self) { group in
+            var running = 0
+            func startNext() {
+                guard let next = queue.popLast() else { return }
+                running += 1
+                group.addTask { (next.ids, next.attempt, try await self.collect(Filter(ids: next.ids))) }
+            }
+            for _ in 0..<4 { startNext() }
+            while running > 0, let (chunk, attempt, events) = try await group.next() {
+                running -= 1
+                var wanted = Set(chunk)
                 let fresh = events.filter { wanted.remove($0.id) != nil }
                 ingest(fresh)
+                delivered += fresh.count
+                if !wanted.isEmpty {
+                    if attempt < 2 { queue.append((Array(wanted), attempt + 1)) } else { report.notDelivered += wanted.count }
+                }
+                progress("down: \(delivered)/\(ids.count) fetched, \(report.fetched.stored) stored")
+                startNext()
             }
-            report.notDelivered += wanted.count
-            done += chunk.count
-            progress("down: \(done)/\(ids.count) fetched, \(report.fetched.stored) stored")
         }
     }
 
