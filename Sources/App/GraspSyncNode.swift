@@ -59,7 +59,7 @@ public final class GraspSyncNode: Sendable {
             logger.error("could not restore the rejected-events index, starting empty: \(error)")
         }
         let deferred = DeferredEventsIndex(maxEvents: configuration.deferredMaxEvents, maxBytes: configuration.deferredMaxBytes)
-        ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, deferred: deferred, clock: clock)
+        ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, deferred: deferred, clock: clock, logger: logger)
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
         do {

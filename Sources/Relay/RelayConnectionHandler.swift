@@ -71,7 +71,6 @@ final class RelayConnectionHandler {
             }
             let result = relay.ingestor.ingest(event)
             relay.observer?.eventIngested(kind: event.kind, result: result)
-            if case .storeFailed(let error) = result { logStoreError(error, "storing EVENT \(event.id)") }
             let answer = result.okAnswer
             return [.send(.ok(eventID: event.id, accepted: answer.accepted, message: answer.message))]
         case .req(let id, let filters):

@@ -38,6 +38,7 @@ extension EventIngestor {
                 } catch {
                     // Rolled back: what was taken out for re-processing was not stored.
                     deferred.restore(tally.taken, now: clock.now())
+                    logger.error("store error in a batch transaction of \(range.count) events, storing them one by one: \(error.description)")
                 }
             }
             var tally = DeferredTally()

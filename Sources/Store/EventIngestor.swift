@@ -1,3 +1,4 @@
+import Logging
 import Nostr
 
 /// The one path by which events enter the store: verify, check policy, store, remember
@@ -12,14 +13,18 @@ public final class EventIngestor: Sendable {
     /// Events waiting for the repository or event they reference.
     public let deferred: DeferredEventsIndex
     let clock: any NodeClock
+    /// Where store failures are logged (every one, with SQLite's result code and text),
+    /// whichever path the event came by: a client's EVENT, sync, import.
+    let logger: Logger
 
     public init(store: any EventStore, policy: AcceptancePolicy, rejected: RejectedEventsIndex = RejectedEventsIndex(),
-                deferred: DeferredEventsIndex = DeferredEventsIndex(), clock: any NodeClock = SystemClock()) {
+                deferred: DeferredEventsIndex = DeferredEventsIndex(), clock: any NodeClock = SystemClock(), logger: Logger = Logger(label: "grasp-sync.store")) {
         self.store = store
         self.policy = policy
         self.rejected = rejected
         self.deferred = deferred
         self.clock = clock
+        self.logger = logger
     }
 
     /// Ingests one event. `verified` skips the signature check when the caller already did it
@@ -130,6 +135,7 @@ public final class EventIngestor: Sendable {
                 }
             }
         } catch {
+            logger.error("store error while ingesting event \(event.id) (kind \(event.kind)): \(error.description)")
             return .storeFailed(error)
         }
     }

@@ -12,12 +12,14 @@ import Testing
 struct StoreErrorLoggingTests {
     static let sqliteError = StoreError.database("SQLite error 11: database disk image is malformed")
 
+    /// EVENT failures are logged by the ingestor (so sync and import failures are too).
     @Test("EVENT, REQ, COUNT and NEG-OPEN store failures each log an error line with the SQLite code")
     func storeFailuresAreLogged() async throws {
         let lines = LogLines()
         let logger = Logger(label: "test.store-errors") { _ in CapturingLogHandler(lines: lines) }
         let store = FailingStore(base: try SQLiteEventStore(), error: Self.sqliteError)
-        let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [RelayTestHarness.serviceURL])))
+        let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [RelayTestHarness.serviceURL])),
+                                     logger: logger)
         let relay = NostrRelay(ingestor: ingestor, logger: logger)
         let connection = LocalRelayConnection(relay: relay)
         var replies = connection.fromRelay.makeAsyncIterator()
@@ -38,7 +40,7 @@ struct StoreErrorLoggingTests {
         await connection.close()
 
         let errors = lines.snapshot.filter { $0.level >= .error }.map(\.message)
-        for what in ["EVENT", "REQ", "COUNT", "NEG-OPEN"] {
+        for what in ["ingesting event \(announcement.id)", "REQ", "COUNT", "NEG-OPEN"] {
             #expect(errors.contains { $0.contains(what) && $0.contains("SQLite error 11") }, "no error line for \(what): \(errors)")
         }
     }
