@@ -42,6 +42,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     private var timer: Scheduled<Void>?
     /// Bytes of a WebSocket session read before the server's 101 reached us (pipelined).
     private var pending: [ByteBuffer] = []
+    private var pendingBytes = 0
 
     init(headerReadTimeout: TimeAmount, maxHeaderBytes: Int) {
         self.headerReadTimeout = headerReadTimeout
@@ -108,8 +109,15 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
                 context.fireChannelRead(data)
             }
         case .awaitingResponse:
-            // The client may send frames right after its upgrade request, before our 101.
-            pending.append(buffer)
+            // The client may send frames right after its upgrade request, before our 101
+            // (kept to check them then; a plain request's body is not kept past 64 KiB).
+            pendingBytes += buffer.readableBytes
+            if pendingBytes <= 64 * 1024 {
+                pending.append(buffer)
+            } else {
+                pending = []
+                state = .passThrough
+            }
             context.fireChannelRead(data)
         case .webSocket(var scanner):
             state = .passThrough
