@@ -33,9 +33,10 @@ extension SyncCoordinator {
         return "\(prefix)-\(subscriptionCounter)"
     }
 
-    func setStatus(_ url: RelayURL, _ status: RelayConnectionStatus) {
+    /// Moves a relay to `status`, with one log line naming the reason.
+    func setStatus(_ url: RelayURL, _ status: RelayConnectionStatus, reason: String) {
         guard var state = relays[url], state.status != status else { return }
-        logger.info("relay \(url): \(state.status) -> \(status)")
+        logger.info("relay \(url): \(state.status) -> \(status) (\(reason))")
         state.status = status
         relays[url] = state
         diffRevision += 1
@@ -50,7 +51,7 @@ extension SyncCoordinator {
         state.generation += 1
         let generation = state.generation
         relays[url] = state
-        setStatus(url, .connecting)
+        setStatus(url, .connecting, reason: "connection attempt")
         await health.recordAttempt(url.description)
         let connection = state.connection
         spawn { [weak self] in
@@ -68,7 +69,7 @@ extension SyncCoordinator {
         guard var state = relays[url], state.generation == generation, state.status == .connecting else { return }
         state.lastError = error.description
         relays[url] = state
-        setStatus(url, .disconnected)
+        setStatus(url, .disconnected, reason: "connect failed: \(error)")
         let action = await health.recordFailure(url.description, kind: error.failureKind, message: error.description)
         emit(.connectionAttempt(url, result: .failure))
         logger.warning("connecting to \(url) failed: \(error); next attempt at \(DurationText.instant(action.retryAt, now: clock.now()))")
@@ -98,7 +99,7 @@ extension SyncCoordinator {
         relays[url] = state
         let router = SubscriptionRouter()
         routers[url] = router
-        setStatus(url, .syncing)
+        setStatus(url, .syncing, reason: "connected")
         startWorker(url, session: session, router: router, generation: generation)
         // W1/W2: decided on the time since the disconnect, not since the last connect.
         if let previousDisconnect, now - previousDisconnect < configuration.quickReconnectWindow {
@@ -145,8 +146,7 @@ extension SyncCoordinator {
         state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
         state.quietSince = nil
         relays[url] = state
-        setStatus(url, .syncing)
-        logger.info("daily resync of \(url)")
+        setStatus(url, .syncing, reason: "daily resync")
         await freshStart(url)
     }
 
@@ -228,7 +228,7 @@ extension SyncCoordinator {
             removeRelay(url)
             return
         }
-        setStatus(url, .disconnected)
+        setStatus(url, .disconnected, reason: reason.map { "connection lost: \($0)" } ?? "connection closed")
         if let reason {
             _ = await health.recordFailure(url.description, kind: reason.failureKind, message: reason.description)
         } else {
@@ -242,7 +242,7 @@ extension SyncCoordinator {
     func drop(_ url: RelayURL) async {
         guard let state = relays[url] else { return }
         if let session = state.session, state.status.isConnected {
-            setStatus(url, .disconnecting)
+            setStatus(url, .disconnecting, reason: "no accepted announcement targets it any more")
             spawn { await session.close() }
         } else if state.status == .disconnected {
             removeRelay(url)

@@ -83,7 +83,8 @@ extension SyncCoordinator {
             } else if let quiet = state.quietSince {
                 if now - quiet >= configuration.settleDelay {
                     relays[url] = state
-                    setStatus(url, state.historicFailures ? .connectedHistoricSyncFailures : .connected)
+                    setStatus(url, state.historicFailures ? .connectedHistoricSyncFailures : .connected,
+                              reason: state.historicFailures ? "historic sync done, some data could not be obtained" : "historic sync complete")
                     continue
                 }
             } else {
