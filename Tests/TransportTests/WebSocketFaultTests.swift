@@ -284,10 +284,11 @@ import TransportTestKit
             try await peer.send(.eose(subscriptionID: id))
             try await reader.value
         }) { server in
-            // Pings every second (dead after 2 s of silence): long enough that a loaded
-            // machine's scheduling delays are not silence (0.5 s once lost the session while
-            // the whole suite was starting), short enough to stall well past it.
-            let transport = try loopbackTransport(pingInterval: 1, inboundBufferMessages: 4)
+            // Pings every 2 s (dead after 4 s of silence): long enough that a loaded
+            // machine's scheduling delays are not silence (0.5 s, and later 1 s, lost the
+            // session while the whole suite was running), short enough to stall well past it.
+            // make test runs this suite on its own, after the rest.
+            let transport = try loopbackTransport(pingInterval: 2, inboundBufferMessages: 4)
             let session = try await transport.connectWebSocket(to: server.url)
             try await session.send(.req(subscriptionID: "all", filters: [Filter(kinds: [1621])]))
             try await withDeadline(30, "back-pressure") { await session.messages.waitForBackPressure() }
