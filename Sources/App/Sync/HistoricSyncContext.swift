@@ -29,14 +29,7 @@ struct HistoricSyncContext: Sendable {
 
     /// Local negentropy items for a filter: the real store (W8).
     func storage(for filter: Filter) throws -> NegentropyStorage {
-        var f = filter
-        f.limit = nil
-        switch try store.idListing(for: f, maxItems: 5_000_000, ordered: false) {
-        case .tooMany(let limit):
-            throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
-        case .items(let list):
-            return try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
-        }
+        try store.negentropyStorage(for: filter)
     }
 
     /// Result of one REQ until its EOSE.
