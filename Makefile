@@ -8,7 +8,7 @@ PYTHON_PACKAGES := nostr-sdk==0.45.1 websockets==17.4
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: run test bench deps apt venv build build-release clean
+.PHONY: run test bench soak deps apt venv build build-release clean
 
 deps: apt venv
 
@@ -50,6 +50,14 @@ test: deps
 
 bench: apt
 	cd Benchmarks && swift build -c release --product SyncWorker && swift package --disable-sandbox benchmark --target GraspBench --no-progress
+
+# Soak test (issue 12), not part of CI: the release node under publishers, REQ readers,
+# NIP-77 clients and a syncing peer for SOAK_SECONDS; prints RSS over time, publish+query
+# latency and the acknowledged events it lost (must be 0). See docs/benchmarks.md "Soak".
+SOAK_SECONDS ?= 300
+soak: apt venv
+	swift build -c release --product grasp-sync
+	$(VENV)/bin/python Benchmarks/Scripts/soak.py .build/release/grasp-sync --seconds $(SOAK_SECONDS) $(SOAK_ARGS)
 
 clean:
 	rm -rf .build Benchmarks/.build $(VENV)
