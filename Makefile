@@ -38,11 +38,11 @@ run: build-release
 # Interop tests find the venv's interpreter through GRASP_SYNC_TEST_PYTHON. The peer-profile
 # sync scenarios (20,000 events per profile over real sockets) keep both cores busy, so they
 # run on their own after the rest, whose socket tests have wall-clock connect timeouts.
-# The WebSocket fault suite measures keepalive silence in wall-clock seconds, and the hostile
+# The WebSocket fault suite and the request-head bounds measure wall-clock seconds, and the hostile
 # remote relay suite drives virtual time by yielding while work runs on other tasks, so they
 # run on their own rather than beside 700 other tests.
 HEAVY_SUITES := PeerProfileScenarioTests|LearnedRequestLimitTests
-TIMING_SUITES := WebSocketFaultTests|HostileRemoteRelayTests
+TIMING_SUITES := WebSocketFaultTests|HostileRemoteRelayTests|RequestHeadBoundsTests
 test: deps
 	swift build --build-tests
 	GRASP_SYNC_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --skip '$(HEAVY_SUITES)|$(TIMING_SUITES)' $(SWIFT_TEST_FLAGS)
