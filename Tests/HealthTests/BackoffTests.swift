@@ -1,3 +1,4 @@
+import Nostr
 import Health
 import Testing
 

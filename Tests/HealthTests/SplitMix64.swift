@@ -1,19 +1,6 @@
-import Health
+import Nostr
 
-/// A seeded, reproducible random generator (SplitMix64) for jitter in tests.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
+extension SplitMix64 {
     /// A uniform sample in `[0, 1)`, as the tracker draws it.
     mutating func sample() -> Double { Double.random(in: 0..<1, using: &self) }
 }

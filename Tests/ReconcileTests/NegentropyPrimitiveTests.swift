@@ -1,3 +1,4 @@
+import Nostr
 import Reconcile
 import Testing
 
@@ -247,17 +248,8 @@ struct NegentropyPrimitiveTests {
     }
 }
 
-/// A small deterministic PRNG (SplitMix64) so random tests are reproducible.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SplitMix64 {
+    /// `n` pseudo-random bytes.
     mutating func bytes(_ n: Int) -> [UInt8] {
         (0..<n).map { _ in UInt8(truncatingIfNeeded: next()) }
     }

@@ -1,3 +1,4 @@
+import Nostr
 import Reconcile
 import Testing
 

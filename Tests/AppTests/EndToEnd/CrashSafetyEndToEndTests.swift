@@ -15,18 +15,6 @@ struct CrashSafetyEndToEndTests {
     static let options = ["--no-sync", "--close-timeout-secs", "1", "--shutdown-timeout-secs", "5",
                           "--event-burst-per-connection", "100000", "--event-burst-per-ip", "100000"]
 
-    /// SplitMix64: the same cut points on every run.
-    struct SeededGenerator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Ids acknowledged with `OK true`, in order.
     final class AckLog: @unchecked Sendable {
         private let lock = NSLock()
@@ -123,7 +111,7 @@ struct CrashSafetyEndToEndTests {
             let node = try await scenario.node("A", extraArguments: Self.options)
             let repo = E2ERepo(relays: [node.url], createdAt: E2EEvents.now - 3600)
             let author = NostrKeypair.generate()
-            var generator = SeededGenerator(state: seed)
+            var generator = SplitMix64(seed: seed)  // the same cut points on every run
             var all: [String] = []
             for number in 0..<rounds {
                 let cut = Int.random(in: 50...400, using: &generator)
