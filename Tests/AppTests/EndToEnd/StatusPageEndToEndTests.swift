@@ -67,7 +67,10 @@ struct StatusPageEndToEndTests {
             try await E2EClient.with(b.url) { try await $0.publishAccepted(histories.flatMap(\.all)) }
             // A relay URL an attacker could put in an announcement.
             let hostile = "ws://127.0.0.1:\(try E2EEnvironment.freePort())/x?<b id=\"pwn\">owned</b><script>document.title='pwned'</script>"
-            let a = try await scenario.node("A", port: aPort, bootstrap: [b.url, hostile])
+            // B and the unreachable hostile relay share the host 127.0.0.1: the per-host dial
+            // limit (4 a minute) must not leave B waiting behind the hostile relay's retries.
+            let a = try await scenario.node("A", port: aPort, bootstrap: [b.url, hostile],
+                                            extraArguments: ["--max-dials-per-host-per-minute", "1000"])
             try await E2E.waitForEvents(histories.flatMap(\.all).map(\.id), on: a, "events synced from B")
             try await E2E.waitForConnectionStatus(3, of: b.url, on: a)
 
