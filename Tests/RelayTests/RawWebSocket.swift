@@ -16,6 +16,9 @@ final class RawWebSocket: @unchecked Sendable {
         iterator = channel.inbound.makeAsyncIterator()
     }
 
+    // NIO requires the async writer to be finished before it is released.
+    deinit { channel.outbound.finish() }
+
     static func connect(port: Int) async throws -> RawWebSocket {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
@@ -55,9 +58,11 @@ final class RawWebSocket: @unchecked Sendable {
     /// Hang guard: closes our side after `seconds` so a read waiting on a server that never
     /// answers ends (and the test's expectation fails) instead of hanging.
     private func guardRead(_ seconds: Double) -> Task<Void, Never> {
-        Task { [channel] in
+        // Holds the plain NIO channel only, so the async wrapper (and its writer) is released
+        // with this socket, after `deinit` finished it.
+        Task { [nioChannel = channel.channel] in
             try? await Task.sleep(for: .seconds(seconds))
-            if !Task.isCancelled { try? await channel.channel.close() }
+            if !Task.isCancelled { try? await nioChannel.close() }
         }
     }
 
