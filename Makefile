@@ -42,7 +42,7 @@ run: build-release
 # remote relay suite drives virtual time by yielding while work runs on other tasks, so they
 # run on their own rather than beside 700 other tests.
 HEAVY_SUITES := PeerProfileScenarioTests|LearnedRequestLimitTests
-TIMING_SUITES := WebSocketFaultTests|HostileRemoteRelayTests|RequestHeadBoundsTests
+TIMING_SUITES := WebSocketFaultTests|HostileRemoteRelayTests|RequestHeadBoundsTests|StatusPageEndToEndTests
 test: deps
 	swift build --build-tests
 	GRASP_SYNC_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --skip '$(HEAVY_SUITES)|$(TIMING_SUITES)' $(SWIFT_TEST_FLAGS)
