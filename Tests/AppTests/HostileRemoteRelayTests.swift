@@ -95,9 +95,7 @@ struct HostileRemoteRelayTests {
         #expect(done, "status \(String(describing: finalStatus)) after 120 virtual s")
         #expect(hostileAnswers.counts.opened > 0, "no historic REQ was answered by the hostile relay")
         let answered = hostileAnswers.counts.opened
-        withKnownIssue("paginate (HistoricSyncContext+Strategies.swift:181-190) takes `oldest` over off-filter events newer than the page's `until`, so `until` moves back up and the pages alternate forever") {
-            #expect(answered <= bound, "the historic sync sent \(answered) REQs: it only ended because the relay stopped sending off-filter events")
-        }
+        #expect(answered <= bound, "the historic sync sent \(answered) REQs: it only ended because the relay stopped sending off-filter events")
         for e in legit { #expect(s.has(e), "legit kind \(e.kind) missing") }
         // (The forged and badly signed events reuse other ids: checked by content and signature below.)
         for e in [note, unrelatedIssue, foreignAnnouncement] {
@@ -112,11 +110,7 @@ struct HostileRemoteRelayTests {
 
     // MARK: A NIP-77 session that never converges
 
-    // Disabled until NIP-77 client sessions get a round bound (issue 12, open): without one
-    // the outcome depends on how far other tasks get between yields, and a fresh-clone
-    // make test run saw the session still open after 600 virtual seconds.
-    @Test("a NIP-77 session answered with NEG-MSG forever ends (request timeout or round bound); the relay does not stay Syncing",
-          .disabled("NIP-77 client sessions have no round bound yet (issue 12): the result depends on task scheduling"))
+    @Test("a NIP-77 session answered with NEG-MSG forever ends at its round bound; the filter is synced by REQ/EOSE and the relay ends Connected")
     func negentropySessionThatNeverConverges() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -162,9 +156,8 @@ struct HostileRemoteRelayTests {
         let status = await s.status(Self.peer)
         #expect(counts.opened > 0, "no NIP-77 session was opened")
         #expect(ended, "after \(seconds) virtual s: status \(String(describing: status)), \(counts.open) sessions still open, \(answers) NEG-MSG answers")
-        withKnownIssue("no round bound: every NEG-MSG counts as progress (SubscriptionRouter.deliver resets the deadline) and NegentropyClientStateMachine has no round limit, so a relay that keeps answering keeps the session open forever") {
-            #expect(answers <= bound, "the session only ended because the relay fell silent after \(bound) never-converging answers")
-        }
+        #expect(answers <= bound, "the session only ended because the relay fell silent after \(bound) never-converging answers")
+        #expect(await s.status(Self.peer) == .connected)
     }
 
     // MARK: NEG-MSG flood for unknown sessions

@@ -347,6 +347,58 @@ struct NegentropyClientStateMachineTests {
         #expect(Set(result.need) == sets.onlyRelayIDs)
     }
 
+    // MARK: - Round bounds
+
+    /// One range up to infinity in Fingerprint mode whose fingerprint matches nothing: the
+    /// client always answers, and learns no id.
+    static let neverConvergingNegMsg = "61" + "00" + "00" + "01" + String(repeating: "ff", count: 16)
+
+    @Test(arguments: [0, 20, 1500])
+    func aRelayThatNeverLetsTheSessionConvergeEndsItAfterTheNoProgressBound(localItems: Int) throws {
+        let items = ClientItemSets.make(seed: 3, onlyClient: localItems, common: 0, onlyRelay: 0).clientItems
+        var machine = try NegentropyClientStateMachine(subscriptionID: Self.subID, filter: Self.filter, storage: try sealedStorage(items),
+                                                       maxRoundsWithoutNewIDs: 32, classify: RefusalClassifier.classify)
+        _ = machine.start()
+        var answers = 0
+        var action = NegentropyClientStateMachine.Action.wait
+        while answers < 1_000 {
+            answers += 1
+            action = machine.receive(.negMsg(subscriptionID: Self.subID, message: Self.neverConvergingNegMsg))
+            guard case .send = action else { break }
+        }
+        #expect(answers == 32)
+        #expect(action == .finish(closeMessage: .negClose(subscriptionID: Self.subID), outcome: .failure(.noProgress(rounds: 32))))
+        #expect(machine.isFinished)
+    }
+
+    @Test func anHonestManyRoundExchangeFindingIdsEveryFewRoundsIsNotCutShort() throws {
+        // Frame limit 4096 over ~1800 items forces many rounds; with a bound of 4 rounds
+        // without new ids the session still completes, because each round past the first
+        // levels finds ids.
+        let file = try Fixtures.load(ExchangeFile.self, "25-frame-limit-4096-4096.json")
+        let clientItems = file.clientItems.map { NegentropyItem(timestamp: $0.timestamp, id: $0.id) }
+        let serverItems = file.serverItems.map { NegentropyItem(timestamp: $0.timestamp, id: $0.id) }
+        var machine = try NegentropyClientStateMachine(subscriptionID: "honest", filter: Filter(), storage: try sealedStorage(clientItems),
+                                                       frameSizeLimit: 4096, maxRoundsWithoutNewIDs: 4, classify: RefusalClassifier.classify)
+        let (final, _) = exchange(&machine, with: ResponderRelay(items: serverItems, frameSizeLimit: 4096))
+        guard case .success(let result)? = final.outcome else {
+            Issue.record("exchange did not succeed: \(final)")
+            return
+        }
+        #expect(result.rounds > 4)
+        #expect(Set(result.need.map(\.hex)) == Set(file.clientNeed))
+    }
+
+    @Test func theTotalRoundBoundEndsEvenAProductiveSession() throws {
+        let file = try Fixtures.load(ExchangeFile.self, "25-frame-limit-4096-4096.json")
+        let clientItems = file.clientItems.map { NegentropyItem(timestamp: $0.timestamp, id: $0.id) }
+        let serverItems = file.serverItems.map { NegentropyItem(timestamp: $0.timestamp, id: $0.id) }
+        var machine = try NegentropyClientStateMachine(subscriptionID: "capped", filter: Filter(), storage: try sealedStorage(clientItems),
+                                                       frameSizeLimit: 4096, maxRounds: 3, classify: RefusalClassifier.classify)
+        let (final, _) = exchange(&machine, with: ResponderRelay(items: serverItems, frameSizeLimit: 4096))
+        #expect(final.outcome == .failure(.noProgress(rounds: 3)))
+    }
+
     @Test func aFinishedMachineIgnoresEverything() throws {
         var machine = try Self.opened()
         _ = machine.receive(.negErr(subscriptionID: Self.subID, reason: "closed: bye", maxRecords: nil))

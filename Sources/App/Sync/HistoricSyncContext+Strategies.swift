@@ -178,7 +178,11 @@ extension HistoricSyncContext {
                 if case .aborted = b { return b }
                 if case .failed = a { return a }
                 return b
-            case .events(let events):
+            case .events(let delivered):
+                // Only what the page asked for moves the window: events a relay sends outside
+                // the filter (stored or not by the policy) must not move `until` back up, or
+                // the pages alternate forever.
+                let events = delivered.filter { page.matches($0) }
                 guard let oldest = events.map(\.createdAt).min() else { return .complete }
                 var fresh = 0
                 for e in events where seen.insert(e.id).inserted { fresh += 1 }

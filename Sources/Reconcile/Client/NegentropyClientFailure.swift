@@ -20,6 +20,10 @@ public enum NegentropyClientFailure: Error, Sendable, Equatable, CustomStringCon
     case timeout
     /// The session started but then made no progress within the idle timeout.
     case stalled
+    /// The relay kept answering without the reconciliation getting anywhere: `rounds` rounds
+    /// in a row found no new id, or the session passed its round bound. A relay that never
+    /// lets a session converge cannot hold it open.
+    case noProgress(rounds: Int)
     /// The relay's message could not be processed by our engine.
     case protocolError(String)
     /// The connection ended mid-session.
@@ -35,6 +39,7 @@ public enum NegentropyClientFailure: Error, Sendable, Equatable, CustomStringCon
         case .relayError(let m): return "relay error: \(m)"
         case .timeout: return "no answer to NEG-OPEN"
         case .stalled: return "negentropy session timed out"
+        case .noProgress(let rounds): return "negentropy session made no progress in \(rounds) rounds"
         case .protocolError(let m): return "negentropy protocol error: \(m)"
         case .disconnected: return "connection lost during negentropy"
         }

@@ -30,17 +30,29 @@ public struct NegentropyClientStateMachine: Sendable {
     private var seenHave = Set<NegentropyID>()
     private var seenNeed = Set<NegentropyID>()
     private var result = NegentropyClientResult()
+    /// Rounds in a row that found no id not seen before.
+    private var roundsWithoutNewIDs = 0
+    private let maxRoundsWithoutNewIDs: Int
+    private let maxRounds: Int
 
     /// - Parameters:
     ///   - storage: the local items for `filter` (sealed).
     ///   - frameSizeLimit: the client frame limit (60,000 keeps every message under the
     ///     128 KiB WebSocket frames strfry accepts).
     ///   - classify: reads the relay's refusal texts (NOTICE, CLOSED, NEG-ERR).
+    ///   - maxRoundsWithoutNewIDs: rounds in a row that may find no new id (an honest
+    ///     session descends one fingerprint level a round, 16 ranges each, so a few rounds
+    ///     reach the differences of any realistic set) before the session ends as
+    ///     ``NegentropyClientFailure/noProgress(rounds:)``.
+    ///   - maxRounds: rounds in all (a frame of at most `frameSizeLimit` bytes a round).
     public init(subscriptionID: String, filter: Filter, storage: NegentropyStorage, frameSizeLimit: Int = 60_000,
+                maxRoundsWithoutNewIDs: Int = 32, maxRounds: Int = 2_000,
                 classify: @escaping @Sendable (String) -> RelayRefusal) throws(NegentropyError) {
         self.subscriptionID = subscriptionID
         self.filter = filter
         self.classify = classify
+        self.maxRoundsWithoutNewIDs = maxRoundsWithoutNewIDs
+        self.maxRounds = maxRounds
         self.engine = try Negentropy(storage: storage, frameSizeLimit: frameSizeLimit)
     }
 
@@ -73,13 +85,18 @@ public struct NegentropyClientStateMachine: Sendable {
             var roundNeed: [NegentropyID] = []
             do {
                 let next = try engine.reconcile(bytes, have: &roundHave, need: &roundNeed)
+                let known = have.count + need.count
                 for id in roundHave where seenHave.insert(id).inserted { have.append(id) }
                 for id in roundNeed where seenNeed.insert(id).inserted { need.append(id) }
+                roundsWithoutNewIDs = have.count + need.count > known ? 0 : roundsWithoutNewIDs + 1
                 guard let next else {
                     state = .done
                     result.have = have
                     result.need = need
                     return .finish(closeMessage: .negClose(subscriptionID: subscriptionID), outcome: .success(result))
+                }
+                if roundsWithoutNewIDs >= maxRoundsWithoutNewIDs || result.rounds >= maxRounds {
+                    return fail(.noProgress(rounds: result.rounds), close: true)
                 }
                 result.bytesSent += next.count
                 return .send(.negMsg(subscriptionID: subscriptionID, message: Hex.encode(next)))
