@@ -8,7 +8,9 @@ extension TransportError {
     /// list); refusals, timeouts and peer closes are transient. `invalidURL` and
     /// `addressNotAllowed` (and `dialThrottled`) are local refusals that never reached the network: they map to
     /// `.other` (retried with the normal backoff; the coordinator should not dial such URLs
-    /// at all). `.other(text)` goes through Health's text classifier.
+    /// at all). `relayInformationUnavailable` maps to `.other` too: a relay without a usable
+    /// NIP-11 document may still serve its WebSocket perfectly, so it is no evidence of a
+    /// misconfigured relay. `.other(text)` goes through Health's text classifier.
     public var failureKind: ConnectionFailureKind {
         switch self {
         case .dnsFailure: .dns
@@ -18,6 +20,7 @@ extension TransportError {
         case .timeout: .timeout
         case .closedByPeer, .notConnected: .closedByPeer
         case .invalidURL, .addressNotAllowed, .dialThrottled: .other
+        case .relayInformationUnavailable: .other
         case .other(let text): ConnectionFailureKind(classifying: text)
         }
     }

@@ -25,6 +25,10 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
     case notConnected
     /// Not dialled: the host was dialled too often in the last minute (`HostDialThrottle`).
     case dialThrottled(String)
+    /// A relay's NIP-11 information document could not be used: the HTTP answer had
+    /// `status` other than 200 (redirects are not followed), or (status nil) the answer was
+    /// not valid HTTP or its body not a JSON object.
+    case relayInformationUnavailable(status: Int?, reason: String)
     /// Anything else, with the underlying text.
     case other(String)
 
@@ -42,6 +46,8 @@ public enum TransportError: Error, Sendable, Equatable, CustomStringConvertible 
         case .closedByPeer(let code, let reason): return "closed by peer (code \(code.map(String.init) ?? "none"))\(reason.map { ": \($0)" } ?? "")"
         case .notConnected: return "not connected"
         case .dialThrottled(let m): return "dial rate limit: \(m)"
+        case .relayInformationUnavailable(let status, let reason):
+            return "relay information (NIP-11) unavailable\(status.map { " (HTTP \($0))" } ?? ""): \(reason)"
         case .other(let m): return m
         }
     }
