@@ -8,6 +8,7 @@ import Store
 import SyncMetrics
 import Testing
 import Transport
+import TransportTestKit
 
 /// What an intercepted outbound message turns into.
 enum Interception: Sendable {
@@ -111,12 +112,15 @@ final class SyncScenario: @unchecked Sendable {
     let ingestor: EventIngestor
     var coordinator: SyncCoordinator
     let configuration: SyncConfiguration
+    /// The NIP-11 documents the engine fetches (none unless a test sets them).
+    let relayInformation: StaticRelayInformation?
     private let lock = NSLock()
     private var nodeEvents: [NodeEvent] = []
     private var peers: [RelayURL: NostrRelay] = [:]
 
     init(bootstrap: [RelayURL] = [], disableNegentropy: Bool = false, pageLimit: Int = 500, store: SQLiteEventStore? = nil,
-         configure: (inout SyncConfiguration) -> Void = { _ in }) throws {
+         relayInformation: StaticRelayInformation? = nil, configure: (inout SyncConfiguration) -> Void = { _ in }) throws {
+        self.relayInformation = relayInformation
         self.store = try store ?? SQLiteEventStore()
         ingestor = EventIngestor(
             store: self.store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [Self.nodeURL])), clock: clock)
@@ -126,7 +130,7 @@ final class SyncScenario: @unchecked Sendable {
         coordinator = SyncCoordinator(configuration: config, ingestor: ingestor, transport: transport, clock: clock, randomSeed: 7)
         let box = self
         coordinator = SyncCoordinator(configuration: config, ingestor: ingestor, transport: transport, clock: clock, randomSeed: 7,
-                                      emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
+                                      relayInformation: relayInformation, emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
     }
 
     /// A new coordinator on the same store (a node restart).
@@ -134,7 +138,7 @@ final class SyncScenario: @unchecked Sendable {
         await coordinator.stop()
         let box = self
         coordinator = SyncCoordinator(configuration: configuration, ingestor: ingestor, transport: transport, clock: clock, randomSeed: 8,
-                                      emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
+                                      relayInformation: relayInformation, emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
         await coordinator.start()
     }
 

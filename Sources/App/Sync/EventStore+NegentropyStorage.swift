@@ -16,4 +16,34 @@ extension EventStore {
             return try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
         }
     }
+
+    /// The local items matching any of `filters` (each limit ignored), each event once: the
+    /// local side of a relay-wide reconciliation, whose remote filter cannot name the items.
+    func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+        var items: [NegentropyItem] = []
+        for filter in filters {
+            var f = filter
+            f.limit = nil
+            switch try idListing(for: f, maxItems: maxItems, ordered: false) {
+            case .tooMany(let limit):
+                throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
+            case .items(let list):
+                items.reserveCapacity(items.count + list.count)
+                list.idBytes.withUnsafeBytes { raw in
+                    for i in 0..<list.count {
+                        items.append(NegentropyItem(timestamp: list.timestamps[i], id: NegentropyID(loadingFrom: raw, offset: i * 32)))
+                    }
+                }
+            }
+            if items.count > maxItems {
+                throw NegentropyClientFailure.blocked(maxRecords: maxItems, reason: "local store has more than \(maxItems) items for this filter")
+            }
+        }
+        // Overlapping filters list an event more than once; sealing refuses duplicates.
+        items.sort()
+        var unique: [NegentropyItem] = []
+        unique.reserveCapacity(items.count)
+        for item in items where unique.last != item { unique.append(item) }
+        return try NegentropyStorage(sealing: unique)
+    }
 }

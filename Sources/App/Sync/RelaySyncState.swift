@@ -46,6 +46,14 @@ struct RelaySyncState {
     /// How big requests to this relay may be: the configured limits, shrunk by the relay's
     /// "too large" refusals (persisted with the sync state).
     var requestLimits: RequestLimits
+    /// Whether the relay's NIP-11 document names GRASP specifications (it then serves only
+    /// events of the repositories it hosts); nil until fetched (persisted).
+    var graspServer: Bool?
+    /// When the NIP-11 document was last fetched (refreshed daily).
+    var informationFetchedAt: Double?
+    /// The next batch covering every item of the relay reconciles the whole relay in one
+    /// session (a GRASP server the node synced before: fresh start or daily resync).
+    var relayWideNext = false
 
     init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int,
          requestLimits: RequestLimits = RequestLimits()) {

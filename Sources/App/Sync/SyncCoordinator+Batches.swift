@@ -5,7 +5,10 @@ import Nostr
 extension SyncCoordinator {
     /// Registers a pending batch (before any request goes out: W7), opens the live
     /// subscriptions of its filters, and starts its historic work in the background.
-    func startBatch(relay url: RelayURL, needs: RelaySyncNeeds, since: Int64?, isGeneric: Bool) {
+    ///
+    /// `relayWide`: the batch covers every item of a GRASP server; with NIP-77 it is first
+    /// reconciled in one relay-wide session, and only if that fails by its item filters.
+    func startBatch(relay url: RelayURL, needs: RelaySyncNeeds, since: Int64?, isGeneric: Bool, relayWide: Bool = false) {
         guard let state = relays[url], let session = state.session, let router = routers[url] else { return }
         let useNegentropy = !configuration.disableNegentropy && state.negentropy != .unsupported
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
@@ -34,8 +37,15 @@ extension SyncCoordinator {
         // Side by side only with NIP-77: each session diffs against what is stored by then,
         // while REQ/EOSE pages of overlapping filters would download the same events twice.
         let width = useNegentropy ? max(1, configuration.batchFilterConcurrency) : 1
+        // The relay-wide session's local side: what the relay should hold for this node.
+        let relayWideLocal: [Filter]? = relayWide && useNegentropy && !isGeneric
+            ? SyncFilterBuilder.layer1(since: since, live: false) + historicFilters : nil
         spawn { [weak self] in
             let owner = self
+            if let relayWideLocal, let outcome = await context.reconcileRelayWide(since: since, localFilters: relayWideLocal) {
+                await owner?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
+                return
+            }
             // The batch's filters run side by side (the relay's session and REQ slots bound
             // the real concurrency); NIP-77 is tried while the relay is not known to refuse it.
             let outcome = await withTaskGroup(of: HistoricOutcome.self) { group -> HistoricOutcome in

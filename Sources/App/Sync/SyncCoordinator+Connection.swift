@@ -81,6 +81,14 @@ extension SyncCoordinator {
             await session.close()
             return
         }
+        if await refreshRelayInformationIfStale(url) {
+            // Re-validated after the await: the connection may have ended meanwhile.
+            guard let current = relays[url], current.generation == generation, current.status == .connecting, !stopped else {
+                await session.close()
+                return
+            }
+            state = current
+        }
         _ = await health.recordSuccess(url.description)
         emit(.connectionAttempt(url, result: .success))
         let now = self.now
@@ -117,8 +125,13 @@ extension SyncCoordinator {
     /// Fresh start: forget what was confirmed, sync layer 1, then every targeted item.
     func freshStart(_ url: RelayURL) async {
         _ = pending.removeAll(for: url)
+        let syncedBefore = !confirmed.needs(for: url).isEmpty
         confirmed.clear(url)
         guard var state = relays[url] else { return }
+        // A GRASP server this node synced before holds little it lacks: one relay-wide
+        // session instead of the item filters. A first sync keeps the item filters, which
+        // fetch roots before what tags them.
+        state.relayWideNext = syncedBefore && state.graspServer == true && negentropyAllowed(url)
         state.historicFailures = false
         state.announcementsSynced = false
         relays[url] = state
@@ -135,7 +148,10 @@ extension SyncCoordinator {
         logger.info("quick reconnect to \(url), catching up since \(since)")
         startBatch(relay: url, needs: RelaySyncNeeds(), since: since, isGeneric: true)
         let known = confirmed.needs(for: url)
-        if !known.isEmpty { startBatch(relay: url, needs: known, since: since, isGeneric: false) }
+        if !known.isEmpty {
+            startBatch(relay: url, needs: known, since: since, isGeneric: false,
+                       relayWide: relays[url]?.graspServer == true && negentropyAllowed(url))
+        }
         await recompute(only: [url])
     }
 
@@ -147,6 +163,7 @@ extension SyncCoordinator {
         state.quietSince = nil
         relays[url] = state
         setStatus(url, .syncing, reason: "daily resync")
+        _ = await refreshRelayInformationIfStale(url)
         await freshStart(url)
     }
 

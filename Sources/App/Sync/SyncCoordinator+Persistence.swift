@@ -17,6 +17,10 @@ struct PersistedSyncState: Codable {
     /// Relays that delivered events the node accepted, so they keep their places at the
     /// tracked-relay cap after a restart (absent in older states).
     var deliveredEvents: [String]?
+    /// Whether each relay's NIP-11 document named GRASP specifications, and when it was
+    /// fetched (absent in older states).
+    var graspServers: [String: Bool]?
+    var informationFetchedAt: [String: Double]?
 }
 
 extension SyncCoordinator {
@@ -33,14 +37,19 @@ extension SyncCoordinator {
         var support: [String: NegentropySupport] = [:]
         var limits: [String: RequestLimits] = [:]
         var delivered: [String] = []
+        var grasp: [String: Bool] = [:]
+        var fetchedAt: [String: Double] = [:]
         for (url, state) in relays {
+            if let g = state.graspServer { grasp[url.description] = g }
+            if let f = state.informationFetchedAt { fetchedAt[url.description] = f }
             if state.deliveredEvents { delivered.append(url.description) }
             if state.requestLimits != configuration.requestLimits { limits[url.description] = state.requestLimits }
             if state.status.isConnected { lastSeen[url.description] = now } else if let d = state.disconnectedAt { lastSeen[url.description] = d }
             support[url.description] = state.negentropy
         }
         let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support,
-                                          requestLimits: limits, deliveredEvents: delivered.sorted())
+                                          requestLimits: limits, deliveredEvents: delivered.sorted(), graspServers: grasp,
+                                          informationFetchedAt: fetchedAt)
         let previous = persistWrite
         let store = ingestor.store
         let logger = self.logger
@@ -75,6 +84,8 @@ extension SyncCoordinator {
                 state.negentropy = snapshot.negentropy[key] ?? .unknown
                 if let learned = snapshot.requestLimits?[key] { state.requestLimits = learned }
                 if delivered.contains(key) { state.deliveredEvents = true }
+                state.graspServer = snapshot.graspServers?[key]
+                state.informationFetchedAt = snapshot.informationFetchedAt?[key]
                 relays[url] = state
             }
             capRestoredRelays()

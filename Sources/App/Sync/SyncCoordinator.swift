@@ -25,6 +25,9 @@ public actor SyncCoordinator {
     let clock: any NodeClock
     let logger: Logger
     let emit: @Sendable (NodeEvent) -> Void
+    /// Fetches remote relays' NIP-11 documents (GRASP servers are reconciled relay-wide on
+    /// re-syncs); nil: never fetched, every relay is synced with its item filters.
+    let relayInformation: (any RelayInformationFetching)?
     var random: SplitMix64
 
     var desired = RepoSyncIndex() {
@@ -72,8 +75,10 @@ public actor SyncCoordinator {
 
     public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
                 clock: any NodeClock = SystemClock(), randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
-                logger: Logger = Logger(label: "grasp-sync.sync"), emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
+                logger: Logger = Logger(label: "grasp-sync.sync"), relayInformation: (any RelayInformationFetching)? = nil,
+                emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
         self.configuration = configuration
+        self.relayInformation = relayInformation
         self.ingestor = ingestor
         self.transport = transport
         self.clock = clock
@@ -117,8 +122,10 @@ public actor SyncCoordinator {
         }
     }
 
-    /// Closes every connection, persists state and stops background work.
+    /// Closes every connection, persists state and stops background work. Only the first
+    /// call does anything (a later one would save "last seen now" for relays it closed).
     public func stop() async {
+        guard !stopped else { return }
         stopped = true
         selfSubscription?.cancel()
         persistState()
@@ -265,6 +272,10 @@ public actor SyncCoordinator {
             // Resumed by the recompute that follows the end of the cooldown.
             return
         }
-        startBatch(relay: action.relay, needs: action.needs, since: nil, isGeneric: false)
+        // The first batch after a fresh start of a GRASP server synced before covers every
+        // item of the relay: reconciled relay-wide.
+        let relayWide = state.relayWideNext
+        if relayWide { relays[action.relay]?.relayWideNext = false }
+        startBatch(relay: action.relay, needs: action.needs, since: nil, isGeneric: false, relayWide: relayWide)
     }
 }

@@ -41,9 +41,11 @@ public enum NegentropyClientSession {
     /// reconciled, down to windows of one second; when it refuses the NEG-OPEN as too large,
     /// the filter's biggest value list is split in halves (reported to `onTooLarge` first, so
     /// the caller can learn the relay's limit), down to one value. `storageFor` gives the local
-    /// items of a (split) filter.
+    /// items of a (split) filter. With `splitBlockedWindows` false a `blocked:` answer ends
+    /// the run (a caller with a cheaper plan B than bisecting the whole time line).
     public static func runSplitting(
         link: some NegentropyLink, subscriptionID: String, filter: Filter, now: Int64, frameSizeLimit: Int = 60_000,
+        splitBlockedWindows: Bool = true,
         classify: @escaping @Sendable (String) -> RelayRefusal,
         onTooLarge: (Filter) async -> Void = { _ in },
         storageFor: (Filter) throws -> NegentropyStorage
@@ -66,7 +68,7 @@ public enum NegentropyClientSession {
                 total.rounds += r.rounds
                 total.bytesSent += r.bytesSent
                 total.bytesReceived += r.bytesReceived
-            case .failure(.blocked(let max, let reason)):
+            case .failure(.blocked(let max, let reason)) where splitBlockedWindows:
                 let since = current.since ?? 0
                 let until = current.until ?? now
                 guard until > since else { return .failure(.blocked(maxRecords: max, reason: reason)) }

@@ -52,7 +52,7 @@ public struct NegentropyID: Hashable, Comparable, Sendable, CustomStringConverti
     }
 
     /// Reads 32 bytes at `offset`; the caller guarantees they exist.
-    init(loadingFrom buffer: UnsafeRawBufferPointer, offset: Int) {
+    public init(loadingFrom buffer: UnsafeRawBufferPointer, offset: Int) {
         self.init(
             w0: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
             w1: UInt64(bigEndian: buffer.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)),

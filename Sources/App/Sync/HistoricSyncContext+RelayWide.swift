@@ -1,0 +1,51 @@
+import Foundation
+import Health
+import Nostr
+import Reconcile
+
+extension HistoricSyncContext {
+    /// One NIP-77 reconciliation of everything a GRASP server holds (`{}`, with `since`)
+    /// against the union of the local listings of `localFilters` (what the relay should hold
+    /// for this node: its announcements and lists, and the state, Layer 2 and Layer 3 items of
+    /// the batch). A GRASP server stores only events tied to the repositories it hosts, so the
+    /// relay-wide set is what the root-id filters would have named, and the NEG-OPEN carries
+    /// no values: a no-change re-sync costs one round trip instead of megabytes of root ids.
+    ///
+    /// A relay that caps listings (`blocked:`) is not bisected in time: the item filters,
+    /// each far smaller, are the cheaper plan B.
+    ///
+    /// Returns the batch's outcome, or nil when the session failed in a way the per-filter
+    /// path may still get past (it runs next; a relay that turned out not to do NIP-77 is
+    /// recorded first, so that path uses REQ/EOSE).
+    func reconcileRelayWide(since: Int64?, localFilters: [Filter]) async -> HistoricOutcome? {
+        guard await negentropySlots.acquire() else { return .aborted }
+        let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
+        let subscriptionID = await coordinator.nextSubscriptionID("neg")
+        let store = self.store
+        let result = await NegentropyClientSession.runSplitting(
+            link: link, subscriptionID: subscriptionID, filter: Filter(since: since), now: Int64(now),
+            frameSizeLimit: configuration.negentropyFrameSizeLimit, splitBlockedWindows: false, classify: RefusalClassifier.classify,
+            storageFor: { window in try store.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) }) })
+        await link.finish()
+        await negentropySlots.release()
+        switch result {
+        case .success(let diff):
+            await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
+            let known = rejected.allIDs()
+            let wanted = diff.need.map(\.hex).filter { !known.contains($0) }
+            await coordinator.relayWideReconciled(relay, rounds: diff.rounds, bytesSent: diff.bytesSent, bytesReceived: diff.bytesReceived,
+                                                  need: diff.need.count, fetching: wanted.count)
+            return await fetch(ids: wanted)
+        case .failure(.disconnected):
+            return .aborted
+        case .failure(.unsupported(let why)):
+            await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
+        case .failure(.timeout):
+            await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
+                                                reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
+        case .failure(let failure):
+            await coordinator.relayWideFailed(relay, reason: failure.description)
+        }
+        return nil
+    }
+}

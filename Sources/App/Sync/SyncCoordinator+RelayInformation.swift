@@ -1,0 +1,44 @@
+import Foundation
+import Nostr
+import Transport
+
+extension SyncCoordinator {
+    /// How long a fetched NIP-11 document is trusted before it is fetched again.
+    static let relayInformationLifetime: Double = 20 * 3600
+
+    /// Fetches the relay's NIP-11 document when none was fetched yet or the last one is
+    /// older than ``relayInformationLifetime``, and records whether it is a GRASP server.
+    /// Returns whether it awaited (the caller re-validates its state). A failed fetch leaves
+    /// what was known (a relay without a NIP-11 document is no GRASP server).
+    func refreshRelayInformationIfStale(_ url: RelayURL) async -> Bool {
+        guard let fetcher = relayInformation, let state = relays[url] else { return false }
+        if let fetched = state.informationFetchedAt, now - fetched < Self.relayInformationLifetime { return false }
+        let isGrasp: Bool
+        do {
+            isGrasp = try await fetcher.information(for: url).isGraspServer
+        } catch {
+            logger.debug("relay \(url): no NIP-11 document (\(error)); synced with item filters")
+            isGrasp = false
+        }
+        guard var current = relays[url] else { return true }
+        if current.graspServer != isGrasp {
+            logger.info("relay \(url) \(isGrasp ? "is a GRASP server: re-syncs reconcile it relay-wide" : "is no GRASP server")")
+            stateDirty = true
+        }
+        current.graspServer = isGrasp
+        current.informationFetchedAt = now
+        relays[url] = current
+        return true
+    }
+
+    /// A relay-wide reconciliation ended: what it cost and found (logged).
+    func relayWideReconciled(_ url: RelayURL, rounds: Int, bytesSent: Int, bytesReceived: Int, need: Int, fetching: Int) {
+        logger.info("relay \(url): relay-wide reconciliation in \(rounds) rounds, \(bytesSent) bytes up, \(bytesReceived) down; \(need) missing, \(fetching) to fetch")
+    }
+
+    /// A relay-wide reconciliation failed for a reason other than NIP-77 support: the
+    /// batch runs its item filters.
+    func relayWideFailed(_ url: RelayURL, reason: String) {
+        logger.warning("relay \(url): relay-wide reconciliation failed (\(reason)); syncing the batch with its item filters")
+    }
+}
