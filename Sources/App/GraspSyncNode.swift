@@ -86,14 +86,17 @@ public final class GraspSyncNode: Sendable {
         sync.maxLiveSubscriptions = configuration.maxLiveSubscriptions
         sync.announcementRelayLimits = AnnouncementRelayLimits(
             maxPerAnnouncement: configuration.maxRelaysPerAnnouncement, maxPerAuthor: configuration.maxRelaysPerAuthor)
+        let addressPolicy = AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts)
         let transport = WebSocketRelayTransport(
             configuration: WebSocketTransportConfiguration(
-                addressPolicy: AddressPolicy(allowPrivate: configuration.allowPrivateRelays, allowedHosts: configuration.allowedRelayHosts),
-                maxDialsPerHostPerMinute: configuration.maxDialsPerHostPerMinute),
+                addressPolicy: addressPolicy, maxDialsPerHostPerMinute: configuration.maxDialsPerHostPerMinute),
             logger: logger)
+        // NIP-11 documents go through the same address rules as the WebSocket dials.
+        let relayInformation: (any RelayInformationFetching)? = configuration.disableRelayWideResync
+            ? nil : HTTPRelayInformationFetcher(addressPolicy: addressPolicy, logger: logger)
         let observer = observability
         coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger,
-                                      emit: { observer.record($0) })
+                                      relayInformation: relayInformation, emit: { observer.record($0) })
         logger.info("service URLs: \(services.map(\.description).joined(separator: ", "))")
     }
 

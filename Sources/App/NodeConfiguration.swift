@@ -28,6 +28,9 @@ public struct NodeConfiguration: Sendable {
     public var syncMaxBackoffSeconds: Double = 3_600
     /// Never use NIP-77; always REQ/EOSE.
     public var disableNegentropy = false
+    /// Never fetch remote relays' NIP-11 documents, so GRASP servers are re-synced with item
+    /// filters like any relay instead of one relay-wide NIP-77 session.
+    public var disableRelayWideResync = false
     /// Let sync dial loopback/private/link-local addresses (SSRF guard off).
     public var allowPrivateRelays = false
     /// Hosts that may be dialled even when private.

@@ -35,6 +35,9 @@ struct GraspSyncCommand: AsyncParsableCommand {
     @Flag(name: .customLong("disable-negentropy"), help: "Never use NIP-77 when syncing; always REQ/EOSE. [env: GRASP_SYNC_DISABLE_NEGENTROPY]")
     var disableNegentropy = false
 
+    @Flag(name: .customLong("no-relay-wide-resync"), help: "Do not fetch relays' NIP-11 documents; re-sync GRASP servers with item filters like other relays. [env: GRASP_SYNC_NO_RELAY_WIDE_RESYNC]")
+    var noRelayWideResync = false
+
     @Option(name: .customLong("deferred-max-events"), help: "Most events held until the repository or event they reference arrives. [env: GRASP_SYNC_DEFERRED_MAX_EVENTS] (default: 10000)")
     var deferredMaxEvents: Int?
 
@@ -117,6 +120,7 @@ struct GraspSyncCommand: AsyncParsableCommand {
             config.syncMaxBackoffSeconds = max
         }
         config.disableNegentropy = disableNegentropy || flag("DISABLE_NEGENTROPY")
+        config.disableRelayWideResync = noRelayWideResync || flag("NO_RELAY_WIDE_RESYNC")
         if let count = try deferredMaxEvents ?? number("DEFERRED_MAX_EVENTS", Int.init) {
             guard count >= 0 else { throw ValidationError("--deferred-max-events must not be negative") }
             config.deferredMaxEvents = count
