@@ -24,6 +24,8 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
     // Guarded by `lock`.
     let lock = NSLock()
     var writer: WebSocketOutboundWriter?
+    /// Serialises outgoing messages (compression state is shared across them).
+    private let sendGate = AsyncSerialGate()
     private var reason: TransportError?
     private var closedByUs = false
     private var ended = false
@@ -232,7 +234,15 @@ public final class WebSocketRelaySession: RelaySession, @unchecked Sendable {
             throw .messageTooLarge(limit: configuration.maxOutboundMessageBytes)
         }
         guard let writer = lock.withLock({ writer }) else { throw .notConnected }
-        do { try await writer.write(.text(text)) } catch { throw .notConnected }
+        // Compress-and-write of one message at a time, in send order (see AsyncSerialGate).
+        await sendGate.acquire()
+        do {
+            try await writer.write(.text(text))
+        } catch {
+            await sendGate.release()
+            throw .notConnected
+        }
+        await sendGate.release()
     }
 
     /// Closes cleanly: sends a close frame, waits up to the close timeout for the peer's

@@ -138,4 +138,43 @@ import TransportTestKit
             await session.close()
         }
     }
+
+    /// permessage-deflate with context takeover compresses each message against the ones
+    /// before it: concurrent sends must reach the wire in the order they were compressed.
+    /// Before the session serialised its sends, some of these REQs arrived as garbage (the
+    /// relay answered NOTICE "invalid: could not parse message" and never sent their EOSE).
+    @Test func concurrentSendsOverACompressedConnectionAllArriveIntact() async throws {
+        let senders = 200
+        try await InProcessRelayServer.run(limits: Self.bigLimits, compression: true) { server in
+            let session = try await loopbackTransport(compression: true).connectWebSocket(to: server.url())
+            #expect(session.negotiatedExtensions == ["permessage-deflate"])
+            var random = SplitMix64(seed: 11)
+            // Distinct, compressible REQs over the 256-byte compression threshold.
+            let requests: [(String, Filter)] = (0..<senders).map { i in
+                let ids = (0..<8).map { _ in (0..<4).map { _ in String(format: "%016llx", random.next()) }.joined() }
+                return ("sub-\(i)", Filter(ids: ids))
+            }
+            await withTaskGroup(of: Void.self) { group in
+                for (id, filter) in requests {
+                    group.addTask { try? await session.send(.req(subscriptionID: id, filters: [filter])) }
+                }
+            }
+            let (eose, notices) = try await withDeadline(60, "every EOSE") { () -> (Set<String>, [String]) in
+                var eose = Set<String>()
+                var notices: [String] = []
+                while eose.count < senders, notices.isEmpty, let message = try? await session.next() {
+                    switch message {
+                    // A CLOSED (the per-connection subscription cap) also shows the REQ parsed.
+                    case .eose(let id), .closed(let id, _): eose.insert(id)
+                    case .notice(let text): notices.append(text)
+                    default: break
+                    }
+                }
+                return (eose, notices)
+            }
+            #expect(notices.isEmpty, "the relay could not parse some messages: \(notices.prefix(3))")
+            #expect(eose == Set(requests.map(\.0)), "\(senders - eose.count) REQs got no answer")
+            await session.close()
+        }
+    }
 }
