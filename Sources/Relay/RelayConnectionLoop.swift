@@ -1,4 +1,5 @@
 import AsyncAlgorithms
+import NIOPosix
 import Nostr
 import Store
 
@@ -41,8 +42,18 @@ enum RelayConnectionLoop {
                     await inputs.send(.tick)
                 }
             }
+            let handlerBox = UncheckedHandler(handler)
             loop: for await input in inputs {
-                for action in handler.handle(input) {
+                let actions: [RelayConnectionAction]
+                if case .text = input {
+                    // Client messages may write (EVENT) or read (COUNT) SQLite, which blocks
+                    // its thread: off the cooperative pool (two threads on two cores), so one
+                    // connection waiting for the writer cannot stall every other connection.
+                    actions = await StoreThreads.run { handlerBox.handler.handle(input) }
+                } else {
+                    actions = handler.handle(input)
+                }
+                for action in actions {
                     switch action {
                     case .send(let message):
                         do { try await write(message.jsonText) } catch { break loop }
@@ -57,8 +68,10 @@ enum RelayConnectionLoop {
                     case .prepareNegentropy(let id, let generation, let filter, let initial):
                         let store = relay.store
                         group.addTask {
-                            let opening = NegentropyOpening.prepare(store: store, filter: filter, initialMessage: initial, limits: limits,
-                                                                    budget: relay.negentropyBudget)
+                            let opening = await StoreThreads.run {
+                                NegentropyOpening.prepare(store: store, filter: filter, initialMessage: initial, limits: limits,
+                                                          budget: relay.negentropyBudget)
+                            }
                             await inputs.send(.negentropyOpened(subscriptionID: id, generation: generation, opening))
                         }
                     case .close(let reason):
@@ -87,7 +100,14 @@ enum RelayConnectionLoop {
         while !cursor.isFinished {
             let page: [String]
             do {
-                page = try store.readStoredEvents(&cursor, maxEvents: storedEventsPageSize)
+                let current = cursor
+                let read = try await StoreThreads.run { () throws(StoreError) -> ([String], StoredEventCursor) in
+                    var next = current
+                    let rows = try store.readStoredEvents(&next, maxEvents: storedEventsPageSize)
+                    return (rows, next)
+                }
+                page = read.0
+                cursor = read.1
             } catch {
                 try await write(handler.storedEventsFailed(subscriptionID: id, error: error).jsonText)
                 return
@@ -96,4 +116,11 @@ enum RelayConnectionLoop {
         }
         try await write(RelayMessage.eose(subscriptionID: id).jsonText)
     }
+}
+
+/// The handler crosses to a store thread and back, one input at a time (the loop awaits
+/// each), so it is never used from two threads at once.
+private struct UncheckedHandler: @unchecked Sendable {
+    let handler: RelayConnectionHandler
+    init(_ handler: RelayConnectionHandler) { self.handler = handler }
 }
