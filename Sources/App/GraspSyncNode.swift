@@ -50,7 +50,15 @@ public final class GraspSyncNode: Sendable {
         guard !services.isEmpty else { throw .configuration("no usable service URL") }
         let policy = AcceptancePolicy(configuration: AcceptancePolicyConfiguration(
             serviceURLs: services, requireCloneListing: configuration.requireCloneListing, archiveAll: configuration.archive))
-        let rejected = RejectedEventsIndex()
+        // Created before the stages that report to it: every metric arrives through its stream.
+        let observer: NodeObservability
+        do {
+            observer = NodeObservability(metrics: try NodeMetrics(), logger: logger, now: { [clock] in clock.now() })
+        } catch {
+            throw .configuration("metrics: \(error)")
+        }
+        observability = observer
+        let rejected = RejectedEventsIndex(observer: { observer.record(NodeEvent($0)) })
         do {
             if try rejected.restore(from: configuration.rejectedIndexURL, now: clock.now()) {
                 logger.info("restored rejected-events index", metadata: ["hot": "\(rejected.sizes.hot)", "cold": "\(rejected.sizes.cold)"])
@@ -62,11 +70,6 @@ public final class GraspSyncNode: Sendable {
         ingestor = EventIngestor(store: store, policy: policy, rejected: rejected, deferred: deferred, clock: clock, logger: logger)
         var information = RelayInformation()
         if configuration.archive { information.supportedGRASPs.append("GRASP-05") }
-        do {
-            observability = NodeObservability(metrics: try NodeMetrics(), logger: logger, now: { [clock] in clock.now() })
-        } catch {
-            throw .configuration("metrics: \(error)")
-        }
         let clientLimits = ClientLimits(
             eventsPerSecondPerConnection: configuration.eventsPerSecondPerConnection,
             eventBurstPerConnection: configuration.eventBurstPerConnection,
@@ -94,7 +97,6 @@ public final class GraspSyncNode: Sendable {
         // NIP-11 documents go through the same address rules as the WebSocket dials.
         let relayInformation: (any RelayInformationFetching)? = configuration.disableRelayWideResync
             ? nil : HTTPRelayInformationFetcher(addressPolicy: addressPolicy, logger: logger)
-        let observer = observability
         coordinator = SyncCoordinator(configuration: sync, ingestor: ingestor, transport: transport, clock: clock, logger: logger,
                                       relayInformation: relayInformation, emit: { observer.record($0) })
         logger.info("service URLs: \(services.map(\.description).joined(separator: ", "))")
@@ -142,8 +144,20 @@ public final class GraspSyncNode: Sendable {
         groupConfiguration.maximumCancellationDuration = .milliseconds(Int64(configuration.shutdownCancelSeconds * 1000))
         let group = ServiceGroup(configuration: groupConfiguration)
         checkpointer.start()
-        defer { saveState() }
-        try await group.run()
+        // The metrics consumer outlives the services, so the events of their shutdown are
+        // recorded too; the stream is finished once nothing produces any more.
+        let metricsConsumer = Task { [observability] in await observability.run() }
+        let outcome: Result<Void, any Error>
+        do {
+            try await group.run()
+            outcome = .success(())
+        } catch {
+            outcome = .failure(error)
+        }
+        saveState()
+        observability.finish()
+        await metricsConsumer.value
+        try outcome.get()
     }
 
     /// Persists state that must survive a restart.

@@ -18,6 +18,8 @@ public actor RelayHealthTracker {
     private var machine: RelayHealthStateMachine
     private let now: @Sendable () -> Double
     private var random: any RandomNumberGenerator
+    /// Told of every naughty-list change, inside the actor turn that made it.
+    private let onNaughtyListChange: @Sendable (NaughtyListChange) -> Void
 
     /// Creates a tracker using the system random generator for jitter.
     ///
@@ -25,20 +27,29 @@ public actor RelayHealthTracker {
     ///   - configuration: the tunables; reference defaults if omitted.
     ///   - now: the current time in Unix seconds (e.g. `{ clock.now() }` with the node's
     ///     clock). Called once per method.
-    public init(configuration: HealthConfiguration = HealthConfiguration(), now: @escaping @Sendable () -> Double) {
-        self.init(configuration: configuration, now: now, random: SystemRandomNumberGenerator())
+    ///   - onNaughtyListChange: told when a relay is listed (or its entry updated) and when
+    ///     it leaves the list (success, ``remove(_:)``, expiry found by ``tick()``). Called
+    ///     on the actor, so it must return quickly (e.g. yield into a stream).
+    public init(
+        configuration: HealthConfiguration = HealthConfiguration(), now: @escaping @Sendable () -> Double,
+        onNaughtyListChange: @escaping @Sendable (NaughtyListChange) -> Void = { _ in }
+    ) {
+        self.init(configuration: configuration, now: now, random: SystemRandomNumberGenerator(),
+                  onNaughtyListChange: onNaughtyListChange)
     }
 
     /// Creates a tracker with an explicit random source for the backoff jitter (seeded in
     /// tests, so jittered delays are reproducible).
     public init(
         configuration: HealthConfiguration = HealthConfiguration(), now: @escaping @Sendable () -> Double,
-        random: some RandomNumberGenerator & Sendable
+        random: some RandomNumberGenerator & Sendable,
+        onNaughtyListChange: @escaping @Sendable (NaughtyListChange) -> Void = { _ in }
     ) {
         self.configuration = configuration
         self.machine = RelayHealthStateMachine(configuration: configuration)
         self.now = now
         self.random = random
+        self.onNaughtyListChange = onNaughtyListChange
     }
 
     // MARK: - Membership
@@ -50,7 +61,9 @@ public actor RelayHealthTracker {
 
     /// Forgets `url` (see ``RelayHealthStateMachine/remove(_:)``).
     public func remove(_ url: String) {
+        let wasListed = machine.naughtyList.entries[url] != nil
         machine.remove(url)
+        if wasListed { onNaughtyListChange(.removed(url: url)) }
     }
 
     /// The tracked relay URLs, sorted.
@@ -66,7 +79,10 @@ public actor RelayHealthTracker {
     /// A connection to `url` was established (see ``RelayHealthStateMachine/recordSuccess(_:at:)``).
     @discardableResult
     public func recordSuccess(_ url: String) -> RelayHealthStateMachine.SuccessAction {
-        machine.recordSuccess(url, at: now())
+        let wasListed = machine.naughtyList.entries[url] != nil
+        let action = machine.recordSuccess(url, at: now())
+        if wasListed { onNaughtyListChange(.removed(url: url)) }
+        return action
     }
 
     /// A connection attempt to `url` failed or its connection dropped unexpectedly
@@ -75,14 +91,20 @@ public actor RelayHealthTracker {
     public func recordFailure(
         _ url: String, kind: ConnectionFailureKind, message: String? = nil
     ) -> RelayHealthStateMachine.FailureAction {
-        machine.recordFailure(url, kind: kind, message: message, at: now(), jitterSample: nextSample())
+        let before = machine.naughtyList.entries[url]
+        let action = machine.recordFailure(url, kind: kind, message: message, at: now(), jitterSample: nextSample())
+        reportListing(of: url, before: before)
+        return action
     }
 
     /// A failure known only by its error text, classified by
     /// ``ConnectionFailureKind/init(classifying:)``.
     @discardableResult
     public func recordFailure(_ url: String, errorText: String) -> RelayHealthStateMachine.FailureAction {
-        machine.recordFailure(url, errorText: errorText, at: now(), jitterSample: nextSample())
+        let before = machine.naughtyList.entries[url]
+        let action = machine.recordFailure(url, errorText: errorText, at: now(), jitterSample: nextSample())
+        reportListing(of: url, before: before)
+        return action
     }
 
     /// We closed the connection to `url` on purpose.
@@ -116,7 +138,9 @@ public actor RelayHealthTracker {
 
     /// The periodic step (see ``RelayHealthStateMachine/tick(at:)``).
     public func tick() -> RelayHealthStateMachine.TickResult {
-        machine.tick(at: now())
+        let result = machine.tick(at: now())
+        for url in result.naughtyExpired { onNaughtyListChange(.removed(url: url)) }
+        return result
     }
 
     // MARK: - Queries
@@ -188,6 +212,13 @@ public actor RelayHealthTracker {
 
     /// A copy of the underlying machine, for inspection in tests and diagnostics.
     public var stateMachine: RelayHealthStateMachine { machine }
+
+    /// Reports the entry of `url` if a failure just listed it or updated its entry. Only
+    /// misconfiguration failures touch the list; a transient one leaves it unchanged.
+    private func reportListing(of url: String, before: NaughtyListEntry?) {
+        guard let after = machine.naughtyList.entries[url], after != before else { return }
+        onNaughtyListChange(.listed(after))
+    }
 
     private func nextSample() -> Double {
         Double.random(in: 0..<1, using: &random)

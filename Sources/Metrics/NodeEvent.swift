@@ -28,6 +28,9 @@ public enum NodeEvent: Sendable, Equatable {
     /// A tick's state snapshot, ordered with the other events; same as
     /// ``NodeMetrics/apply(_:)``.
     case snapshot(SyncMetricsSnapshot)
+    /// The health tracker's naughty list changed; updates `ngit_sync_naughty_relays_total`
+    /// and `ngit_sync_naughty_relay_info` now (the next snapshot rebuilds them from state).
+    case naughtyListChanged(NaughtyListChange)
 
     // MARK: Rejected-events index
 
@@ -56,4 +59,8 @@ public enum NodeEvent: Sendable, Equatable {
     case servedNegentropySessionOpened
     /// A NIP-77 negentropy session ended (closed, replaced, timed out or disconnected).
     case servedNegentropySessionClosed
+    /// A client event was refused by the `scope` write budget (`connection`, `ip`).
+    case servedEventRateLimited(scope: String)
+    /// A client's WebSocket upgrade was refused by the `reason` connection cap (`per_ip`, `total`).
+    case servedConnectionRefused(reason: String)
 }

@@ -27,6 +27,9 @@ extension NodeMetrics {
             NodeMetricNames.naughtyRelayInfo,
             help: "Naughty-listed relay with its category and last error (value: occurrences)",
             labels: ["relay", "category", "reason"])
+        /// The listed relays by `relay` label, behind both naughty families: a change event
+        /// edits it, a snapshot replaces it.
+        var naughty: [String: NaughtyRelayMetric] = [:]
 
         var rejectedHotCacheCurrent = SeriesFamily<Gauge>(
             NodeMetricNames.rejectedHotCacheCurrent, help: "Entries in the rejected-events hot cache",
@@ -126,12 +129,33 @@ extension NodeMetrics {
 
         /// Rebuilds the naughty-list gauges from `snapshot`.
         mutating func applyNaughty(_ snapshot: SyncMetricsSnapshot, on registry: PrometheusCollectorRegistry) {
-            for (category, count) in snapshot.naughtyCounts {
-                naughtyRelays.series([category.rawValue], on: registry).set(to: Double(count))
-            }
+            naughty = Dictionary(snapshot.naughtyRelays.map { ($0.relay, $0) }, uniquingKeysWith: { _, last in last })
+            rebuildNaughty(on: registry)
+        }
+
+        /// Lists `entry` (or replaces the relay's entry) and rebuilds the naughty-list gauges.
+        mutating func listNaughty(_ entry: NaughtyRelayMetric, on registry: PrometheusCollectorRegistry) {
+            naughty[entry.relay] = entry
+            rebuildNaughty(on: registry)
+        }
+
+        /// Takes the relay labelled `relay` off the list and rebuilds the naughty-list gauges.
+        mutating func unlistNaughty(_ relay: String, on registry: PrometheusCollectorRegistry) {
+            guard naughty.removeValue(forKey: relay) != nil else { return }
+            rebuildNaughty(on: registry)
+        }
+
+        /// Sets the per-category counts and the info series from ``naughty``; info series of
+        /// relays no longer listed, or with a changed category or reason, are removed.
+        private mutating func rebuildNaughty(on registry: PrometheusCollectorRegistry) {
+            var counts = Dictionary(uniqueKeysWithValues: MisconfigurationCategory.allCases.map { ($0, 0) })
             var wanted: [[String]: Int] = [:]
-            for entry in snapshot.naughtyRelays {
+            for entry in naughty.values {
+                counts[entry.category, default: 0] += 1
                 wanted[[entry.relay, entry.category.rawValue, entry.reason]] = entry.count
+            }
+            for (category, count) in counts {
+                naughtyRelays.series([category.rawValue], on: registry).set(to: Double(count))
             }
             naughtyInfo.remove(from: registry) { wanted[$0] == nil }
             for (values, count) in wanted {

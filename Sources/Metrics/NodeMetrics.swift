@@ -170,6 +170,11 @@ public final class NodeMetrics: @unchecked Sendable {
             withState { state, registry in state.removeRelays(from: registry) { $0 == label } }
         case .snapshot(let snapshot):
             apply(snapshot)
+        case .naughtyListChanged(.listed(let entry)):
+            withState { state, registry in state.listNaughty(NaughtyRelayMetric(entry), on: registry) }
+        case .naughtyListChanged(.removed(let url)):
+            let label = RelayURL(url)?.description ?? url
+            withState { state, registry in state.unlistNaughty(label, on: registry) }
         case .rejectedHotCacheHits(let type, let count):
             incrementRejected(\.rejectedHotCacheHits, type, by: count)
         case .rejectedHotCacheMiss(let type):
@@ -194,6 +199,10 @@ public final class NodeMetrics: @unchecked Sendable {
             negentropySessionOpened()
         case .servedNegentropySessionClosed:
             negentropySessionClosed()
+        case .servedEventRateLimited(let scope):
+            eventRateLimited(scope: scope)
+        case .servedConnectionRefused(let reason):
+            connectionRefused(reason: reason)
         }
     }
 

@@ -7,6 +7,9 @@ import Nostr
 /// Two tiers keyed by event id: a hot cache holding full events for a short time (default
 /// 120 s) for re-processing, and a cold index of ids for a long time (default 7 days) for
 /// skipping. Time is passed in, so tests run in virtual time.
+///
+/// Hits, misses, invalidations and expiries are reported to the observer given at creation
+/// (``RejectedIndexActivity``), after the index's lock is released.
 public final class RejectedEventsIndex: @unchecked Sendable {
     struct HotEntry: Codable, Equatable {
         var event: StoredEventJSON
@@ -32,10 +35,21 @@ public final class RejectedEventsIndex: @unchecked Sendable {
     private let lock = NSLock()
     private var hot: [String: HotEntry] = [:]
     private var cold: [String: ColdEntry] = [:]
+    /// Told of hits, misses, invalidations and expiries (the metrics' counters).
+    private let observer: @Sendable (RejectedIndexActivity) -> Void
 
-    public init(hotTTL: Double = 120, coldTTL: Double = 604_800) {
+    /// Creates an empty index.
+    ///
+    /// - Parameters:
+    ///   - hotTTL: hot-tier lifetime in seconds.
+    ///   - coldTTL: cold-tier lifetime in seconds.
+    ///   - observer: told of every ``RejectedIndexActivity``, on the calling thread and
+    ///     outside the index's lock; it must return quickly (e.g. yield into a stream).
+    public init(hotTTL: Double = 120, coldTTL: Double = 604_800,
+                observer: @escaping @Sendable (RejectedIndexActivity) -> Void = { _ in }) {
         self.hotTTL = hotTTL
         self.coldTTL = coldTTL
+        self.observer = observer
     }
 
     /// Records a rejection in both tiers (re-adding refreshes the timestamps).
@@ -67,25 +81,53 @@ public final class RejectedEventsIndex: @unchecked Sendable {
     /// Removes the entries of `pubkey`/`identifier` (of `type`, or all types) from both tiers
     /// and returns the still-fresh hot events for re-processing. Unlike the reference (W22)
     /// the hot entries go too: a re-processed event that is still rejected is added again.
+    ///
+    /// Reports, per type covered: the fresh events handed out (a hit each), or a miss when
+    /// there was none, and the cold entries removed.
     public func invalidate(pubkey: String, identifier: String, type: RejectedEventType?, now: Double) -> [NostrEvent] {
-        lock.withLock {
+        var hits: [RejectedEventType: Int] = [:]
+        var removed: [RejectedEventType: Int] = [:]
+        let fresh = lock.withLock {
             var fresh: [NostrEvent] = []
             for (id, entry) in hot where entry.pubkey == pubkey && entry.identifier == identifier && (type == nil || entry.type == type) {
                 hot[id] = nil
-                if now - entry.cachedAt < hotTTL, let e = entry.event.event { fresh.append(e) }
+                if now - entry.cachedAt < hotTTL, let e = entry.event.event {
+                    fresh.append(e)
+                    hits[entry.type, default: 0] += 1
+                }
             }
             for (id, entry) in cold where entry.pubkey == pubkey && entry.identifier == identifier && (type == nil || entry.type == type) {
                 cold[id] = nil
+                removed[entry.type, default: 0] += 1
             }
             return fresh.sorted { $0.createdAt < $1.createdAt }
         }
+        for covered in type.map({ [$0] }) ?? RejectedEventType.allCases {
+            if let count = hits[covered] { observer(.hotCacheHits(covered, count: count)) } else { observer(.hotCacheMiss(covered)) }
+            if let count = removed[covered] { observer(.invalidated(covered, count: count)) }
+        }
+        return fresh
     }
 
-    /// Drops expired entries of both tiers.
+    /// Drops expired entries of both tiers, reporting how many of each type went.
     public func cleanup(now: Double) {
+        var hotExpired: [RejectedEventType: Int] = [:]
+        var coldExpired: [RejectedEventType: Int] = [:]
         lock.withLock {
-            hot = hot.filter { now - $0.value.cachedAt < hotTTL }
-            cold = cold.filter { now - $0.value.rejectedAt < coldTTL }
+            hot = hot.filter { _, entry in
+                let keep = now - entry.cachedAt < hotTTL
+                if !keep { hotExpired[entry.type, default: 0] += 1 }
+                return keep
+            }
+            cold = cold.filter { _, entry in
+                let keep = now - entry.rejectedAt < coldTTL
+                if !keep { coldExpired[entry.type, default: 0] += 1 }
+                return keep
+            }
+        }
+        for type in RejectedEventType.allCases {
+            if let count = hotExpired[type] { observer(.hotCacheExpired(type, count: count)) }
+            if let count = coldExpired[type] { observer(.coldIndexExpired(type, count: count)) }
         }
     }
 

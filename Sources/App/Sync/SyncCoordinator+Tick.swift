@@ -148,7 +148,8 @@ extension SyncCoordinator {
             .added: deferred.added, .reprocessed: deferred.reprocessed, .accepted: deferred.accepted,
             .evictedCount: deferred.evictedCount, .evictedBytes: deferred.evictedBytes, .expired: deferred.expired,
         ])
-        return SyncMetricsSnapshot(relays: out, rejectedIndex: sizes, deferredIndex: figures)
+        let naughty = await health.naughtyEntries().map(NaughtyRelayMetric.init)
+        return SyncMetricsSnapshot(relays: out, naughtyRelays: naughty, rejectedIndex: sizes, deferredIndex: figures)
     }
 
     /// Per-relay state for `GET /status` and tests.

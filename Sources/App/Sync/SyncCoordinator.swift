@@ -86,9 +86,10 @@ public actor SyncCoordinator {
         self.emit = emit
         self.random = SplitMix64(seed: randomSeed)
         let nowFunction: @Sendable () -> Double = { [clock] in clock.now() }
+        // Naughty-list changes go out as they happen; the tick's snapshot only re-states them.
         self.health = RelayHealthTracker(
             configuration: HealthConfiguration(baseBackoff: configuration.baseBackoff, maxBackoff: configuration.maxBackoff),
-            now: nowFunction)
+            now: nowFunction, onNaughtyListChange: { emit(.naughtyListChanged($0)) })
         self.accumulator = SelfSubscriberAccumulator(window: configuration.batchWindow)
     }
 
