@@ -26,6 +26,7 @@ let package = Package(
                 .product(name: "Relay", package: "grasp-sync"),
                 .product(name: "App", package: "grasp-sync"),
                 .product(name: "Health", package: "grasp-sync"),
+                .product(name: "Transport", package: "grasp-sync"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -4,6 +4,7 @@ import Health
 import Nostr
 import Relay
 import Store
+import Transport
 
 /// The sync benchmark scenario: the ingest corpus (100,000 NIP-34 events over 500
 /// repositories) on a real `NostrRelay` reached in memory (`LocalRelayTransport`), synced into
@@ -30,7 +31,14 @@ public enum SyncRun {
 
     /// Which sync to measure.
     public enum Mode: String, Sendable {
-        case full, resync
+        /// Full historic sync into an empty node.
+        case full
+        /// No-change re-sync of a GRASP server (its NIP-11 names GRASP specifications): one
+        /// relay-wide NIP-77 session.
+        case resync
+        /// No-change re-sync of a general relay: item filters naming every repository and
+        /// root event.
+        case resyncItems = "resync-items"
     }
 
     /// Runs the scenario in `directory` and measures `mode`.
@@ -38,13 +46,14 @@ public enum SyncRun {
         let transport = LocalRelayTransport()
         transport.register(try makePeer(corpus, directory: directory), at: peerURL)
         let store = try SQLiteEventStore(path: directory.appendingPathComponent("node.sqlite").path)
-        var result = try await measure(coordinator(store: store, transport: transport, quickReconnectWindow: 900), store: store,
-                                       transport: transport)
-        if mode == .resync {
+        let information = PeerInformation(graspServer: mode != .resyncItems)
+        var result = try await measure(coordinator(store: store, transport: transport, quickReconnectWindow: 900, information: information),
+                                       store: store, transport: transport)
+        if mode != .full {
             // A fresh coordinator on the same store, past the quick-reconnect window:
             // negentropy finds nothing to fetch.
-            result = try await measure(coordinator(store: store, transport: transport, quickReconnectWindow: 0), store: store,
-                                       transport: transport)
+            result = try await measure(coordinator(store: store, transport: transport, quickReconnectWindow: 0, information: information),
+                                       store: store, transport: transport)
         }
         result.peakResidentBytes = peakResidentBytes()
         return result
@@ -59,11 +68,20 @@ public enum SyncRun {
         return NostrRelay(ingestor: ingestor)
     }
 
-    static func coordinator(store: SQLiteEventStore, transport: LocalRelayTransport, quickReconnectWindow: Double) -> SyncCoordinator {
+    /// The peer's NIP-11 document as the engine sees it (the in-process peer has no HTTP side).
+    struct PeerInformation: RelayInformationFetching {
+        let graspServer: Bool
+        func information(for relay: RelayURL) async throws(TransportError) -> RemoteRelayInformation {
+            RemoteRelayInformation(supportedNIPs: [1, 11, 77], supportedGRASPs: graspServer ? ["GRASP-02"] : [])
+        }
+    }
+
+    static func coordinator(store: SQLiteEventStore, transport: LocalRelayTransport, quickReconnectWindow: Double,
+                            information: (any RelayInformationFetching)? = nil) -> SyncCoordinator {
         let ingestor = EventIngestor(store: store, policy: AcceptancePolicy(configuration: .init(serviceURLs: [nodeURL])))
         let configuration = SyncConfiguration(bootstrapRelays: [peerURL], ownURLs: [nodeURL], batchWindow: 0.05,
                                               quickReconnectWindow: quickReconnectWindow, settleDelay: 0.2)
-        return SyncCoordinator(configuration: configuration, ingestor: ingestor, transport: transport)
+        return SyncCoordinator(configuration: configuration, ingestor: ingestor, transport: transport, relayInformation: information)
     }
 
     /// Starts `coordinator` and ticks it in real time until the peer is Connected.

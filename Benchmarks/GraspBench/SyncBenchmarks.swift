@@ -45,7 +45,8 @@ func registerSyncBenchmarks() {
                                          maxDuration: .seconds(300), maxIterations: 1)
 
     for (mode, name) in [(SyncRun.Mode.full, "sync: full historic sync of 100k NIP-34 events from a local peer into an empty node"),
-                         (.resync, "sync: re-sync when nothing changed (restart past the quick-reconnect window)")] {
+                         (.resync, "sync: re-sync of a GRASP server when nothing changed (restart past the quick-reconnect window, relay-wide)"),
+                         (.resyncItems, "sync: re-sync of a general relay when nothing changed (item filters)")] {
         Benchmark(name, configuration: config) { benchmark in
             let result = try SyncWorkerProcess.run(mode)
             benchmark.measurement(syncTime, Int(result.milliseconds.rounded()))
