@@ -133,4 +133,17 @@ struct ServedRelayMetricsTests {
         #expect(parsed.value("grasp_relay_negentropy_sessions_open") == 400)
         #expect(parsed.value("grasp_relay_negentropy_sessions_opened_total") == 1600)
     }
+
+    @Test func servedWriteBudgetAndConnectionCapRefusalsAsEvents() throws {
+        let metrics = try MetricsFixtures.makeMetrics()
+        metrics.record(.servedEventRateLimited(scope: "ip"))
+        metrics.record(.servedEventRateLimited(scope: "somewhere"))
+        metrics.record(.servedConnectionRefused(reason: "total"))
+        let parsed = try metrics.parsed()
+        #expect(parsed.value("grasp_relay_events_rate_limited_total", ["scope": "ip"]) == 1)
+        #expect(parsed.value("grasp_relay_events_rate_limited_total", ["scope": "other"]) == 1)
+        #expect(parsed.value("grasp_relay_events_refused_total", ["prefix": "rate-limited"]) == 2)
+        #expect(parsed.value("grasp_relay_connections_refused_total", ["reason": "total"]) == 1)
+        #expect(parsed.value("grasp_relay_connections_refused_total", ["reason": "per_ip"]) == 0)
+    }
 }
