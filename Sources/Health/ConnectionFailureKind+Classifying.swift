@@ -2,7 +2,7 @@ extension ConnectionFailureKind {
     /// Classifies a free-form error text.
     ///
     /// Misconfiguration is detected by ``FailureClassifier`` exactly as the reference does
-    /// (reference §12). Texts it calls transient are split further, by keyword, into
+    /// (decisions: Naughty list). Texts it calls transient are split further, by keyword, into
     /// ``refused``, ``timeout`` and ``closedByPeer``, falling back to ``other``; that split only
     /// affects reporting, all four are retried with the normal backoff.
     public init(classifying errorText: String) {

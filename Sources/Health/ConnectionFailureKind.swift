@@ -1,7 +1,7 @@
 /// Why a connection attempt failed or an established connection ended unexpectedly.
 ///
 /// Transport maps its errors onto these cases; when only an error text is available,
-/// ``init(classifying:)`` applies the reference's text classifier (reference §12).
+/// ``init(classifying:)`` applies the reference's text classifier (decisions: Naughty list).
 /// The kind decides the retry delay: transient kinds use exponential backoff, kinds for
 /// which ``isPersistentMisconfiguration`` holds wait at least
 /// ``HealthConfiguration/misconfigurationMinimumDelay`` (1 h) and put the relay on the

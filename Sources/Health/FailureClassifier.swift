@@ -1,7 +1,7 @@
 import Foundation
 
 /// Classifies connection-error texts as persistent misconfiguration or transient trouble,
-/// exactly as the reference's naughty-list classifier does (reference §12).
+/// exactly as the reference's naughty-list classifier does (decisions: Naughty list).
 ///
 /// The rules, applied in order:
 /// 1. Lines starting (case-insensitively, after leading blanks) with `remote: warning:` or

@@ -1,7 +1,9 @@
 /// The tunables of the relay health tracker, all in seconds.
 ///
-/// The defaults are the reference values (reference §2.6, §11, §12) plus the escalation and
-/// jitter parameters this node adds on top of the reference (defects W19, W20).
+/// The defaults are the reference values (decisions: Reference constants as defaults) plus the
+/// escalation and jitter parameters this node adds on top of the reference (decisions: Rate
+/// limits from every answer, Backoff with jitter, A stability period that works, Naughty
+/// relays wait longer).
 public struct HealthConfiguration: Sendable, Equatable {
     /// Delay after the first failure; the backoff doubles from here. Reference default 5 s
     /// (`NGIT_SYNC_BASE_BACKOFF_SECS`, also used as the connect timeout by Transport).

@@ -1,8 +1,8 @@
 /// The kinds of connection failure that point at persistent misconfiguration of a relay
-/// rather than transient network trouble (reference §12, the naughty-list categories).
+/// rather than transient network trouble (the naughty-list categories; decisions: Naughty list).
 ///
 /// The raw values are the `category` label of `ngit_sync_naughty_relays_total` and
-/// `ngit_sync_naughty_relay_info` (reference §14.1).
+/// `ngit_sync_naughty_relay_info` (decisions: Binding metric names and encodings).
 public enum MisconfigurationCategory: String, Sendable, CaseIterable, Hashable, Codable {
     /// The host name does not resolve.
     case dnsLookupFailed = "dns_lookup_failed"

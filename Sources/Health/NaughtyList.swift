@@ -1,4 +1,5 @@
-/// Relays whose connection failures look like persistent misconfiguration (reference §12).
+/// Relays whose connection failures look like persistent misconfiguration (decisions: Naughty
+/// list).
 ///
 /// A pure value with injected time. In the reference the list is observational only; here
 /// the failures that put a relay on it also make the tracker wait at least

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Recognises "you are being rate limited" in relay messages (reference §11.5, fixing W19).
+/// Recognises "you are being rate limited" in relay messages (decisions: Rate limits from
+/// every answer).
 ///
 /// The reference inspects NOTICE texts only. This node also honours the NIP-01
 /// machine-readable `rate-limited:` prefix of `CLOSED` and `OK false` messages, and applies

@@ -1,4 +1,5 @@
-/// What the health tracker knows about one relay (reference §11.1, extended).
+/// What the health tracker knows about one relay (the reference's record, extended; decisions:
+/// Health tracker).
 ///
 /// All instants are Unix seconds handed in by the caller; the record never reads a clock.
 /// Everything time-dependent (status, whether the stability period has passed, whether a
@@ -14,7 +15,8 @@ struct RelayHealthRecord: Sendable, Equatable {
 
     /// Failures since the last *stable* connection. Unlike the reference, a successful
     /// connect does not reset this: only staying connected for the stability period does
-    /// (W20), so a relay that accepts connections and drops them at once keeps backing off.
+    /// (decisions: A stability period that works), so a relay that accepts connections and
+    /// drops them at once keeps backing off.
     var consecutiveFailures = 0
     /// Start of the current run of failures without a successful connection in between;
     /// the relay is dead once this is ``HealthConfiguration/deadThreshold`` old.

@@ -1,4 +1,4 @@
-/// The relay health tracker (reference §11) as a pure, synchronous state machine over all
+/// The relay health tracker (decisions: Health tracker) as a pure, synchronous state machine over all
 /// tracked relays.
 ///
 /// Every event and query takes the current time as a value (`at now:`, Unix seconds) and
@@ -11,13 +11,17 @@
 /// no I/O.
 ///
 /// Differences from the reference, on purpose:
-/// - backoff delays carry ± ``HealthConfiguration/jitterFraction`` jitter (W20);
+/// - backoff delays carry ± ``HealthConfiguration/jitterFraction`` jitter (decisions: Backoff with
+///   jitter);
 /// - the stability period works: a success keeps the failure count until the connection has
-///   been up for ``HealthConfiguration/stabilityPeriod``, and only then forgives it (W20);
+///   been up for ``HealthConfiguration/stabilityPeriod``, and only then forgives it (decisions: A
+///   stability period that works);
 /// - failures classified as persistent misconfiguration wait at least
-///   ``HealthConfiguration/misconfigurationMinimumDelay`` and feed the ``NaughtyList`` (W20);
+///   ``HealthConfiguration/misconfigurationMinimumDelay`` and feed the ``NaughtyList``
+///   (decisions: Naughty relays wait longer);
 /// - rate-limit cooldowns escalate on repeats and are tracked separately from the failure
-///   backoff; a successful connect does not cancel a cooldown the relay asked for (W19);
+///   backoff; a successful connect does not cancel a cooldown the relay asked for
+///   (decisions: Rate limits from every answer);
 /// - a relay the machine has never heard of is ``RelayHealthStatus/disconnected``, not
 ///   healthy.
 public struct RelayHealthStateMachine: Sendable {
@@ -25,7 +29,7 @@ public struct RelayHealthStateMachine: Sendable {
     public let configuration: HealthConfiguration
     /// Per-relay records by URL.
     private(set) var records: [String: RelayHealthRecord] = [:]
-    /// Relays with persistent-misconfiguration failures (reference §12).
+    /// Relays with persistent-misconfiguration failures (decisions: Naughty list).
     public private(set) var naughtyList: NaughtyList
 
     /// Creates a machine tracking no relays.
@@ -138,7 +142,7 @@ public struct RelayHealthStateMachine: Sendable {
     }
 
     /// The periodic step (the coordinator's 2 s tick): reports cooldowns that ended (their
-    /// relays need a filter recompute, reference §11.6), applies the stability reset, and
+    /// relays need a filter recompute; decisions: Health tracker), applies the stability reset, and
     /// expires naughty-list entries.
     public mutating func tick(at now: Double) -> TickResult {
         var result = TickResult()

@@ -1,11 +1,11 @@
 /// The derived health of a remote relay.
 ///
-/// The raw values are the encoding of the `ngit_sync_relay_status` gauge (reference §14.1,
-/// binding: dashboards and tests rely on them): 1 healthy, 2 disconnected, 3 degraded,
+/// The raw values are the encoding of the `ngit_sync_relay_status` gauge (decisions: Binding
+/// metric names and encodings; dashboards and tests rely on them): 1 healthy, 2 disconnected, 3 degraded,
 /// 4 dead, 5 rate_limited.
 ///
 /// The status is derived from the relay's record and the current time in this order
-/// (reference §11.2; the first match wins):
+/// (as in the reference, the first match wins; decisions: Health tracker):
 /// 1. a rate-limit cooldown is running → ``rateLimited``;
 /// 2. a failure streak has lasted ``HealthConfiguration/deadThreshold`` → ``dead``;
 /// 3. failures are not yet forgiven (failing, or connected but still inside the stability

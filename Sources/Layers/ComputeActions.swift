@@ -1,15 +1,16 @@
 import Health
 import Nostr
 
-/// The three-way diff (reference §9.2): for each target relay, what is desired but neither
-/// pending nor confirmed.
+/// The three-way diff (decisions: Three indexes and one diff): for each target relay, what is
+/// desired but neither pending nor confirmed.
 ///
 /// - A relay whose status is `.disconnected` or `.disconnecting` gets no action (it is
 ///   recomputed when it connects). `.connecting`, every connected status and an unknown relay
 ///   (nil status) get one; the caller decides whether to register/connect or subscribe.
-/// - Pending and confirmed items are excluded, so nothing in flight or done is re-sent (W4).
+/// - Pending and confirmed items are excluded, so nothing in flight or done is re-sent
+///   (decisions: Diff on every path).
 /// - Coverage is level-aware: a repo pending or confirmed at `.stateOnly` but desired at
-///   `.full` appears again at `.full` (W17).
+///   `.full` appears again at `.full` (decisions: Sync level per item).
 /// - Relays with nothing new get no action.
 ///
 /// - Returns: the actions, sorted by relay.

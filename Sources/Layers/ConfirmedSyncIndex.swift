@@ -1,10 +1,10 @@
 import Nostr
 
-/// What each relay has confirmed (the sync part of the reference's RelaySyncIndex, §2.2),
-/// with the level each repo was confirmed at (W17).
+/// What each relay has confirmed (the sync part of the reference's RelaySyncIndex), with the
+/// level each repo was confirmed at (decisions: Three indexes and one diff, Sync level per item).
 ///
 /// Connection state lives elsewhere (App, Health). Codable so the App can persist it across
-/// restarts (W29); the encoding is deterministic.
+/// restarts (decisions: Restart is a quick reconnect); the encoding is deterministic.
 public struct ConfirmedSyncIndex: Sendable, Equatable {
     var byRelay: [RelayURL: RelaySyncNeeds] = [:]
 
@@ -12,8 +12,9 @@ public struct ConfirmedSyncIndex: Sendable, Equatable {
     public init() {}
 
     /// Adds a completed batch's repos (at the higher of the confirmed and batch levels) and
-    /// root events to its relay. A failed batch is confirmed too (as in the reference §6.6;
-    /// the caller records the failure). A generic (Layer-1) batch only registers the relay.
+    /// root events to its relay. A failed batch is confirmed too (as in the reference; the
+    /// caller records the failure; decisions: Three indexes and one diff). A generic (Layer-1)
+    /// batch only registers the relay.
     public mutating func confirm(_ batch: PendingBatch) {
         byRelay[batch.relay, default: RelaySyncNeeds()].formUnion(batch.needs)
     }

@@ -1,6 +1,6 @@
 import Nostr
 
-/// Derives what every relay must sync from the desired index (reference §9.1).
+/// Derives what every relay must sync from the desired index (decisions: Three indexes and one diff).
 ///
 /// For each repo and each of its relays the repo is added at its level; root events of
 /// `.full` repos are added to the same relays (Layer 3 follows the repo, root events never

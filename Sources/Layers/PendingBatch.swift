@@ -1,9 +1,10 @@
 import Nostr
 
-/// One in-flight historic batch on a relay (reference §2.3).
+/// One in-flight historic batch on a relay (decisions: Three indexes and one diff).
 ///
 /// Records what the batch covers, so that it is confirmed as a whole on completion and is
-/// never re-requested while in flight (W4). A batch with no repos and no root events is a
+/// never re-requested while in flight (decisions: Diff on every path). A batch with no repos
+/// and no root events is a
 /// Layer-1 ("generic") batch. Transport-level bookkeeping (subscription ids, pagination,
 /// requested ids) belongs to the session that runs the batch, not here.
 public struct PendingBatch: Sendable, Equatable, Identifiable {

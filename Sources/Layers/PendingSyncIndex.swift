@@ -1,6 +1,6 @@
 import Nostr
 
-/// In-flight historic batches per relay (reference §2.3).
+/// In-flight historic batches per relay (decisions: Three indexes and one diff).
 ///
 /// Batches keep their insertion order per relay; ids increase from 1 across all relays.
 public struct PendingSyncIndex: Sendable, Equatable {
@@ -13,7 +13,7 @@ public struct PendingSyncIndex: Sendable, Equatable {
 
     /// Records a new batch for `relay` and returns it (with the next id).
     ///
-    /// Register the batch **before** sending its requests (W35).
+    /// Register the batch **before** sending its requests (decisions: Register before you request).
     @discardableResult
     public mutating func add(relay: RelayURL, repos: [RepoRef: SyncLevel], rootEvents: Set<String>) -> PendingBatch {
         let batch = PendingBatch(id: nextID, relay: relay, repos: repos, rootEvents: rootEvents)

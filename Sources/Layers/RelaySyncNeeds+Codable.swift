@@ -1,6 +1,7 @@
 import Nostr
 
-/// Codable form, deterministic (repos and root events sorted), for persistence (W29):
+/// Codable form, deterministic (repos and root events sorted), for persistence (decisions: Restart is a quick
+/// reconnect):
 /// `{"repos":[{"ref":"30617:<pk>:<d>","level":2}],"rootEvents":["<id>"]}`.
 extension RelaySyncNeeds: Codable {
     private enum CodingKeys: String, CodingKey { case repos, rootEvents }

@@ -5,7 +5,8 @@ import Nostr
 /// Used for desired targets (``deriveRelayTargets(_:)``), for what is in flight
 /// (``PendingSyncIndex/pendingNeeds(for:)``) and for what is confirmed
 /// (``ConfirmedSyncIndex/needs(for:)``). Coverage is level-aware: a repo held at `.full`
-/// covers a `.stateOnly` need, a repo held at `.stateOnly` does not cover a `.full` need (W17).
+/// covers a `.stateOnly` need, a repo held at `.stateOnly` does not cover a `.full` need
+/// (decisions: Sync level per item).
 public struct RelaySyncNeeds: Sendable, Equatable {
     /// Repositories and the level each needs.
     public var repos: [RepoRef: SyncLevel]

@@ -1,7 +1,7 @@
 import Nostr
 
 extension RepoSyncIndex {
-    /// Applies an accepted NIP-09 deletion (kind 5) to the index (W14).
+    /// Applies an accepted NIP-09 deletion (kind 5) to the index (decisions: The desired index shrinks).
     ///
     /// A repo is removed when the deletion's author owns it and the deletion names either
     /// - its coordinate `30617:<author>:<d>` in an `a` tag, provided the current announcement

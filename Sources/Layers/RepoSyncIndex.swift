@@ -1,15 +1,17 @@
 import Nostr
 
-/// What the node wants to sync (reference §2.1), the source of truth for every relay target.
+/// What the node wants to sync (decisions: Three indexes and one diff), the source of truth
+/// for every relay target.
 ///
 /// Map of repository reference to the relays its latest accepted announcement points at, the
 /// root events (1617/1618/1621) that tag it, and its ``SyncLevel``.
 ///
 /// Unlike the reference, the index is a function of the accepted events, not an append-only
-/// log (DESIGN.md W13/W14):
+/// log (decisions: The desired index shrinks, Resolve root events fully):
 /// - a newer announcement for a ref **replaces** its relay set (it can shrink);
 /// - a deleted announcement removes the repo;
-/// - the node's own relay URLs are excluded by exact comparison of normalised URLs (W15/W16);
+/// - the node's own relay URLs are excluded by exact comparison of normalised URLs
+///   (decisions: Never dial yourself);
 /// - root events resolve against **every** `a` tag, and a root event that names a repo the
 ///   index does not hold (yet) is parked and attached when the announcement arrives, so the
 ///   result does not depend on arrival order.
@@ -72,9 +74,11 @@ public struct RepoSyncIndex: Sendable, Equatable {
     /// Applies an accepted repository announcement (kind 30617).
     ///
     /// The entry's relays become ``NIP34/syncRelays(of:)`` minus `ownURLs` (exact comparison of
-    /// normalised URLs, W15/W16), capped by ``relayLimits`` (``AnnouncementRelaySelection``),
+    /// normalised URLs; decisions: Never dial yourself), capped by ``relayLimits``
+    /// (``AnnouncementRelaySelection``),
     /// and its level `.full`. A newer announcement for the same ref
-    /// **replaces** the relay set, so it can shrink (W14); an older or identical one (NIP-01
+    /// **replaces** the relay set, so it can shrink (decisions: The desired index shrinks); an
+    /// older or identical one (NIP-01
     /// replaceable ordering: `created_at`, then lowest id) is ignored. Root events parked for
     /// the ref are attached. Events of other kinds and announcements with an invalid `d`
     /// (``NIP34/isValidIdentifier(_:)``) are ignored.
@@ -114,7 +118,7 @@ public struct RepoSyncIndex: Sendable, Equatable {
         return out
     }
 
-    /// Removes a repository (its announcement was deleted, W14).
+    /// Removes a repository (its announcement was deleted; decisions: The desired index shrinks).
     ///
     /// Its root events are parked, so a later, newer announcement of the same ref gets them back.
     ///
@@ -131,7 +135,8 @@ public struct RepoSyncIndex: Sendable, Equatable {
         return true
     }
 
-    /// Attaches a root event (1617/1618/1621) to every repo it tags with `a` (all `a` tags, W13).
+    /// Attaches a root event (1617/1618/1621) to every repo it tags with `a` (all `a` tags;
+    /// decisions: Resolve root events fully).
     ///
     /// Refs the index does not hold park the id until their announcement is applied.
     ///

@@ -1,6 +1,6 @@
 import Nostr
 
-/// The self-subscriber's batching window, in virtual time (reference §8.4).
+/// The self-subscriber's batching window, in virtual time (decisions: Self-subscriber window).
 ///
 /// Events are collected as they arrive; ``flushIfDue(now:)`` hands the batch out once
 /// ``window`` seconds have passed since the **first** pending event (later arrivals do not

@@ -1,24 +1,29 @@
 import Nostr
 
-/// The self-subscriber's batch step (reference §8.4, with W4/W13/W14/W15 fixed).
+/// The self-subscriber's batch step (decisions: Self-subscriber window; Diff on every path,
+/// Resolve root events fully, The desired index shrinks, Never dial yourself).
 ///
 /// The self-subscriber watches the node's own store for newly accepted events and folds
 /// them into the ``RepoSyncIndex``; the caller then runs ``computeActions(targets:pending:confirmed:status:)``
-/// for the returned relays, so nothing pending or confirmed is ever re-sent (W4).
+/// for the returned relays, so nothing pending or confirmed is ever re-sent (decisions: Diff on every
+/// path).
 public enum SelfSubscriberBatch {
     /// Kinds the self-subscriber consumes: announcements (30617), root events (1617, 1618,
-    /// 1621) and deletions (5). 10317 is deliberately absent (it is not a root event, W13).
+    /// 1621) and deletions (5). 10317 is deliberately absent (it is not a root event;
+    /// decisions: Resolve root events fully).
     public static let kinds: Set<Int> = [NIP34.repoAnnouncement, NIP34.patch, NIP34.pullRequest, NIP34.issue, NIP34.deletion]
 
     /// Applies a batch of newly accepted events to `index`.
     ///
     /// Order, so the result does not depend on the order inside the batch:
     /// 1. announcements (``RepoSyncIndex/apply(announcement:ownURLs:)`` keeps the newest whatever
-    ///    the order), so root events in the same batch resolve against them (W13);
+    ///    the order), so root events in the same batch resolve against them
+    ///    (decisions: Resolve root events fully);
     /// 2. root events (1617/1618/1621), attached to every repo named by an `a` tag holding a
-    ///    `30617:<pk>:<d>` coordinate (W13);
+    ///    `30617:<pk>:<d>` coordinate;
     /// 3. deletions (kind 5) by a repo's owner naming the coordinate (`a`) or the current
-    ///    announcement id (`e`) remove the repo (W14, ``RepoSyncIndex/apply(deletion:)``).
+    ///    announcement id (`e`) remove the repo (``RepoSyncIndex/apply(deletion:)``;
+    ///    decisions: The desired index shrinks).
     ///
     /// Events of other kinds are ignored.
     ///

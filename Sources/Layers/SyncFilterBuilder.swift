@@ -1,6 +1,6 @@
 import Nostr
 
-/// Builds the sync filters (reference §5).
+/// Builds the sync filters (decisions: Filter layers).
 ///
 /// | Builder | Filters | Per |
 /// |---|---|---|
@@ -43,8 +43,9 @@ public enum SyncFilterBuilder {
         tagFilters(values: rootEvents, names: ["e", "E", "q"], since: since, live: live, limits: limits)
     }
 
-    /// The level-aware composition (reference §5.5, W17): state filters for every repo,
-    /// Layer 2 only for `.full` repos, Layer 3 for `rootEvents`; in that order.
+    /// The level-aware composition: state filters for every repo, Layer 2 only for `.full`
+    /// repos, Layer 3 for `rootEvents`; in that order (decisions: Filter layers, Sync level per
+    /// item).
     public static func filters(repos: [RepoRef: SyncLevel], rootEvents: Set<String>, since: Int64?, live: Bool,
                                limits: RequestLimits = RequestLimits()) -> [Filter] {
         let fullRepos = repos.filter { $0.value == .full }.map(\.key)

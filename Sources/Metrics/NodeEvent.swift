@@ -3,7 +3,7 @@ import Nostr
 
 /// Something that happened in the node that a metric counts or shows.
 ///
-/// The other stages never touch the Prometheus registry (DESIGN.md §2): they send these
+/// The other stages never touch the Prometheus registry (docs/architecture.md): they send these
 /// through an `AsyncStream<NodeEvent>` consumed by ``NodeMetrics/run(events:)``, or hand
 /// them to ``NodeMetrics/record(_:)`` directly.
 ///

@@ -1,11 +1,11 @@
 /// The exact names of every metric ``NodeMetrics`` exports.
 ///
 /// The `ngit_sync_*` names, label sets and encodings are those of the reference
-/// implementation (reference §14; binding: dashboards, alerts and the reference test suite
-/// query them). The `grasp_relay_*` names describe the relay this node serves; they are ours.
+/// implementation (decisions: Binding metric names and encodings; dashboards, alerts and the
+/// reference test suite query them). The `grasp_relay_*` names describe the relay this node serves; they are ours.
 /// `docs/metrics.md` documents every one of them.
 public enum NodeMetricNames {
-    // MARK: Sync (reference §14.1)
+    // MARK: Sync (the reference's)
 
     /// Gauge `{relay}`: the connection status, ``Health/RelayConnectionStatus`` raw value
     /// (0 disconnected, 1 connecting, 2 syncing, 3 connected,
@@ -33,7 +33,7 @@ public enum NodeMetricNames {
     /// Gauge `{relay, category, reason}`: one series per naughty relay, value = occurrences.
     public static let naughtyRelayInfo = "ngit_sync_naughty_relay_info"
 
-    // MARK: Rejected-events index (reference §14.2, label `event_type`)
+    // MARK: Rejected-events index (the reference's, label `event_type`)
 
     /// Gauge `{event_type}`: entries in the hot cache of that type.
     public static let rejectedHotCacheCurrent = "ngit_sync_rejected_hot_cache_current"

@@ -6,14 +6,14 @@ import Prometheus
 /// Owns the node's Prometheus registry content: every sync, rejected-index and served-relay
 /// metric (names in ``NodeMetricNames``, reference in `docs/metrics.md`).
 ///
-/// No other stage touches the registry (DESIGN.md §2). They report through ``NodeEvent``s,
+/// No other stage touches the registry (docs/architecture.md). They report through ``NodeEvent``s,
 /// either as a stream consumed by ``run(events:)`` or synchronously through ``record(_:)``
 /// and the served-relay methods (``connectionOpened()`` …). The coordinator calls
 /// ``apply(_:)`` on every tick with a ``SyncMetricsSnapshot`` of its state.
 ///
 /// ## Gauges are derived from state
 /// Every gauge is set from the latest snapshot, never incremented or decremented from
-/// events, so none can go stale (reference W20/W21). A relay that is not in a snapshot has
+/// events, so none can go stale (decisions: Gauges derived from state). A relay that is not in a snapshot has
 /// **all** its per-relay series removed from the registry (`unregisterGauge` /
 /// `unregisterCounter`): `ngit_sync_relay_connected`, `ngit_sync_relay_status`,
 /// `ngit_sync_relay_failures` and both `ngit_sync_connection_attempts_total` series.

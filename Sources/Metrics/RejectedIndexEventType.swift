@@ -1,5 +1,5 @@
 /// The type of a rejected-events index entry: the `event_type` label of the
-/// `ngit_sync_rejected_*` metrics (reference §14.2).
+/// `ngit_sync_rejected_*` metrics (decisions: Binding metric names and encodings).
 ///
 /// Mirrors `Store.RejectedEventType` without depending on `Store`; the raw values are the
 /// label values.

@@ -1,8 +1,8 @@
 /// Entry counts of the rejected-events index per tier and event type, as read at one tick.
 ///
 /// Feeds `ngit_sync_rejected_hot_cache_current` and `ngit_sync_rejected_cold_index_current`.
-/// Unlike the reference (W21), each `event_type` series reports the entries of that type,
-/// not the tier's total. A type missing from a dictionary counts as 0.
+/// Unlike the reference, each `event_type` series reports the entries of that type, not the
+/// tier's total (decisions: Gauges derived from state). A type missing from a dictionary counts as 0.
 public struct RejectedIndexSizes: Sendable, Equatable, Codable {
     /// Hot-cache entries per type.
     public var hot: [RejectedIndexEventType: Int]

@@ -1,4 +1,4 @@
-/// A tier of the rejected-events index (reference §13.2).
+/// A tier of the rejected-events index (decisions: Rejected-events index).
 public enum RejectedIndexTier: String, Sendable, CaseIterable, Hashable, Codable {
     /// Full events, kept for a short TTL (120 s) for re-processing.
     case hot

@@ -3,7 +3,7 @@ import Health
 /// Everything the state-derived metrics show, read from the node's state at one tick.
 ///
 /// ``NodeMetrics/apply(_:)`` sets every gauge from a snapshot, so no gauge can go stale
-/// (reference W20/W21): relays absent from ``relays`` lose their series, the totals are
+/// (decisions: Gauges derived from state): relays absent from ``relays`` lose their series, the totals are
 /// recomputed from ``relays``, and the naughty-list and rejected-index gauges are rebuilt.
 /// The same snapshot also builds the `/status` document (``RelayStatusDocument``).
 public struct SyncMetricsSnapshot: Sendable, Equatable {

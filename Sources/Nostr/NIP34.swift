@@ -34,7 +34,7 @@ public enum NIP34 {
         multiValues(event, "maintainers").filter { Hex.isLowercaseHex($0, byteCount: 32) }
     }
 
-    /// Relays a 30617 points sync at (reference §3.1): `relays` values plus relay URLs
+    /// Relays a 30617 points sync at (decisions: Relays from announcements): `relays` values plus relay URLs
     /// derived from http(s) clone URLs, normalised and deduplicated in order.
     public static func syncRelays(of event: NostrEvent) -> [RelayURL] {
         var seen = Set<RelayURL>()
@@ -46,7 +46,7 @@ public enum NIP34 {
     }
 
     /// Whether a repository identifier (`d`) is acceptable: non-empty, not `.`/`..`, and free
-    /// of `/`, `\` and NUL (reference §15.2).
+    /// of `/`, `\` and NUL (decisions: Acceptance policy without git hosting).
     public static func isValidIdentifier(_ d: String) -> Bool {
         !d.isEmpty && d != "." && d != ".." && !d.contains(where: { $0 == "/" || $0 == "\\" || $0 == "\0" })
     }

@@ -1,6 +1,7 @@
 /// A normalised WebSocket relay URL: scheme `ws`/`wss`, lowercase host, no default port, no
 /// trailing slash, no fragment. Two spellings of one relay compare equal after normalisation
-/// (DESIGN.md W15/W16), so it is used as the key of every relay index and metric label.
+/// (decisions: One spelling per relay, Never dial yourself), so it is used as the key of every
+/// relay index and metric label.
 public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// `ws` or `wss`.
     public let scheme: String
@@ -11,7 +12,7 @@ public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Path without trailing slash ("" for the root), query kept.
     public let pathAndQuery: String
 
-    /// Parses and normalises. A string without scheme gets `wss://` (reference §3.2).
+    /// Parses and normalises. A string without scheme gets `wss://` (decisions: Relays from announcements).
     /// Returns nil for other schemes, user info, an empty host or a bad port.
     public init?(_ raw: String) {
         var text = Substring(raw.trimmingSpaces)
@@ -78,8 +79,9 @@ public struct RelayURL: Sendable, Hashable, Comparable, CustomStringConvertible 
 
     public static func < (lhs: RelayURL, rhs: RelayURL) -> Bool { lhs.description < rhs.description }
 
-    /// The relay URL a git clone URL implies (reference §3.1): `https://h[:p]/…` -> `wss://h[:p]`,
-    /// `http://h[:p]/…` -> `ws://h[:p]`; other schemes give nil.
+    /// The relay URL a git clone URL implies: `https://h[:p]/…` -> `wss://h[:p]`,
+    /// `http://h[:p]/…` -> `ws://h[:p]`; other schemes give nil (decisions: Relays from
+    /// announcements).
     public static func fromCloneURL(_ clone: String) -> RelayURL? {
         let trimmed = clone.trimmingSpaces
         let lower = trimmed.lowercased()

@@ -1,6 +1,6 @@
 import COpenSSLCrypto
 
-/// SHA-256 from the system libcrypto (DESIGN.md §5: no second BoringSSL copy for one hash).
+/// SHA-256 from the system libcrypto (no second BoringSSL copy for one hash).
 public enum SHA256Digest {
     /// The 32-byte SHA-256 digest of `bytes`.
     public static func hash(_ bytes: [UInt8]) -> [UInt8] {

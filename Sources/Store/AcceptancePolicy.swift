@@ -1,7 +1,7 @@
 import Nostr
 
-/// The NIP-34 acceptance policy (reference §15, simplified for a node without git hosting,
-/// §15.8): what this relay stores, whether an event arrives from a client or from sync.
+/// The NIP-34 acceptance policy (decisions: Acceptance policy without git hosting): what this
+/// relay stores, whether an event arrives from a client or from sync.
 public struct AcceptancePolicy: Sendable {
     public var configuration: AcceptancePolicyConfiguration
 
@@ -50,7 +50,7 @@ public struct AcceptancePolicy: Sendable {
         if let problem = Self.announcementProblem(event) { return .reject(.malformedAnnouncement(problem)) }
         if listsService(event) || configuration.archiveAll { return .accept }
         // Maintainer exception: the owner, or a listed maintainer, of any stored announcement
-        // with this identifier may announce without listing us (reference §15.2).
+        // with this identifier may announce without listing us, as in the reference.
         for other in try store.announcements(identifier: event.dTag) {
             if other.pubkey == event.pubkey || NIP34.maintainers(of: other).contains(event.pubkey) { return .accept }
         }

@@ -3,7 +3,7 @@ import Nostr
 
 /// The one path by which events enter the store: verify, check policy, store, remember
 /// policy rejections of 30617/30618, and re-process rejected events whose dependency just
-/// arrived (reference §7.2-§7.3, §13.4). Events refused only because what they reference is
+/// arrived (decisions: Rejected-events index). Events refused only because what they reference is
 /// not stored yet are held in ``deferred`` and ingested again when it is saved, so uploads
 /// and sync pages that arrive newest first lose nothing.
 public final class EventIngestor: Sendable {

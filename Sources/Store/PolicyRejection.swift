@@ -45,7 +45,7 @@ public enum PolicyRejection: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String { okMessage }
 
-    /// The rejected-events index category (reference §13.6), for 30617/30618 rejections only.
+    /// The rejected-events index category (decisions: Rejected-events index), for 30617/30618 rejections only.
     public var rejectedReason: RejectedReason? {
         switch self {
         case .doesNotListService: return .doesNotListService

@@ -8,8 +8,8 @@ public enum RejectedIndexPersistenceError: Error, Sendable, Equatable {
 }
 
 extension RejectedEventsIndex {
-    /// The file format (reference §13.6): ages in seconds at save time, so TTLs keep
-    /// counting across downtime.
+    /// The reference's file format (decisions: Rejected-events index): ages in seconds at save
+    /// time, so TTLs keep counting across downtime.
     struct Snapshot: Codable {
         struct Hot: Codable {
             var event: StoredEventJSON

@@ -1,7 +1,7 @@
 import Foundation
 import Nostr
 
-/// Remembers 30617/30618 events the policy rejected (reference §13), so sync does not
+/// Remembers 30617/30618 events the policy rejected (decisions: Rejected-events index), so sync does not
 /// download them again and can re-process them the moment their dependency arrives.
 ///
 /// Two tiers keyed by event id: a hot cache holding full events for a short time (default
@@ -79,8 +79,9 @@ public final class RejectedEventsIndex: @unchecked Sendable {
     }
 
     /// Removes the entries of `pubkey`/`identifier` (of `type`, or all types) from both tiers
-    /// and returns the still-fresh hot events for re-processing. Unlike the reference (W22)
-    /// the hot entries go too: a re-processed event that is still rejected is added again.
+    /// and returns the still-fresh hot events for re-processing. Unlike the reference the hot entries go
+    /// too (decisions: Hand-out removes hot entries): a re-processed event that is still
+    /// rejected is added again.
     ///
     /// Reports, per type covered: the fresh events handed out (a hit each), or a miss when
     /// there was none, and the cold entries removed.

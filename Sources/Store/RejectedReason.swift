@@ -1,4 +1,5 @@
-/// Why a 30617/30618 sits in the rejected-events index (encodings of reference §13.6).
+/// Why a 30617/30618 sits in the rejected-events index (the reference's encodings;
+/// decisions: Rejected-events index).
 public enum RejectedReason: String, Sendable, Codable, Equatable {
     case doesNotListService = "DoesNotListService"
     case maintainerNotYetValid = "MaintainerNotYetValid"

@@ -8,10 +8,12 @@ import Layers
 import Testing
 import Transport
 
-/// One test per row of DESIGN.md §3: each would fail on the reference's behaviour.
+/// One test per defect the reference had (docs/decisions.md, part 1): each would fail on the
+/// reference's behaviour. Test names keep the defect numbers of the reference's documentation.
 @Suite struct SyncDesignRowTests {
     static let peer = RelayURL("ws://peer.test")!
 
+    /// (decisions: Reconnect from the disconnect, Catch up every layer)
     @Test func w1w2w3QuickReconnectDecidedOnDisconnectTimeAndCatchesUpEveryLayer() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -20,7 +22,7 @@ import Transport
         s.publish([repo, issue], on: Self.peer)
         await s.start()
         #expect(await s.run { await s.status(Self.peer) == .connected })
-        // Connected for an hour (the reference would then always fresh-start, W1).
+        // Connected for an hour (the reference would then always fresh-start).
         await s.advance(3_600)
         #expect(await s.dropConnection(Self.peer))
         let disconnectedAt = s.now
@@ -33,11 +35,12 @@ import Transport
             Issue.record("expected a quick reconnect")
             return
         }
-        // W1: since is a real timestamp shortly before the disconnect, not an elapsed duration.
+        // since is a real timestamp shortly before the disconnect, not an elapsed duration.
         #expect(since <= disconnectedAt && since >= disconnectedAt - 1_000)
         for e in fresh { #expect(s.has(e), "kind \(e.kind) not caught up") }
     }
 
+    /// (decisions: Reconnect from the disconnect)
     @Test func w1ReconnectAfterTheWindowIsAFreshStart() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -53,6 +56,7 @@ import Transport
         #expect(await s.coordinator.syncStrategy(Self.peer) == .freshStart)
     }
 
+    /// (decisions: Diff on every path)
     @Test func w4SelfSubscriberNeverResendsPendingOrConfirmedFilters() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -70,6 +74,7 @@ import Transport
         #expect(reqs.isEmpty, "re-sent \(reqs.count) filters for an already confirmed repo")
     }
 
+    /// (decisions: Consolidate by replacement)
     @Test func w5ConsolidationReplacesSubscriptionsAboveSeventy() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         // The peer allows more subscriptions than the consolidation threshold.
@@ -95,6 +100,7 @@ import Transport
     /// A relay whose subscription cap (4) is far below the consolidation threshold: its
     /// `too many open subscriptions` refusals consolidate the live set at once, historic
     /// requests refused for the cap are retried, and everything arrives.
+    /// (decisions: Consolidate by replacement, A CLOSED ends the request)
     @Test func subscriptionCapRefusalConsolidatesAndHistoricSyncCompletes() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer, limits: RelayLimits(maxSubscriptions: 4))
@@ -116,6 +122,7 @@ import Transport
         #expect(await s.settle { s.has(late) })
     }
 
+    /// (decisions: Any delivered event counts, Pages that cannot loop or stop short)
     @Test func w7w9PaginationCountsEveryDeliveredEventEvenRejectedOnes() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer], disableNegentropy: true, pageLimit: 50)
         try s.addPeer(Self.peer)
@@ -133,6 +140,7 @@ import Transport
         #expect(await s.status(Self.peer) == .connected)
     }
 
+    /// (decisions: Reconcile against the real store)
     @Test func w8NegentropyUsesTheLocalStoreSoKnownEventsAreNotDownloadedAgain() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -150,6 +158,7 @@ import Transport
 
     /// NIP-77 filters of one batch run side by side; `#e` and `#E` of the same root events
     /// find the same comments missing, and each is downloaded once.
+    /// (decisions: Reconcile against the real store)
     @Test func sideBySideSessionsFetchEachMissingEventOnce() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer]) { $0.batchFilterConcurrency = 4 }
         try s.addPeer(Self.peer)
@@ -168,6 +177,7 @@ import Transport
                 "downloaded \(s.transport.deliveredEvents(from: Self.peer)) events for \(comments.count) missing comments")
     }
 
+    /// (decisions: Keep a relay while it is wanted, Retry every wanted relay)
     @Test func w10w11TargetedRelayWhoseFirstConnectFailsIsRetried() async throws {
         let other = RelayURL("ws://other.test")!
         let s = try SyncScenario(bootstrap: [Self.peer])
@@ -186,6 +196,7 @@ import Transport
         #expect(await s.run { s.has(issue) })
     }
 
+    /// (decisions: Staggered daily resync)
     @Test func w12DailyResyncIsStaggeredAndReturnsThroughSyncing() async throws {
         let other = RelayURL("ws://other.test")!
         let s = try SyncScenario(bootstrap: [Self.peer, other])
@@ -209,6 +220,7 @@ import Transport
         #expect(await s.run { await s.status(Self.peer) == .connected })
     }
 
+    /// (decisions: Never dial yourself, One spelling per relay)
     @Test func w15OwnURLNeverDialledWhateverItsSpelling() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -221,6 +233,8 @@ import Transport
         #expect(await s.coordinator.trackedRelays().keys.contains(SyncScenario.nodeURL) == false)
     }
 
+    /// (decisions: A CLOSED ends the request, Rate-limited work waits off the engine, Rate limits
+    /// from every answer)
     @Test func w19RateLimitedClosedPausesThenResumesHistoricSync() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer], disableNegentropy: true)
         try s.addPeer(Self.peer)
@@ -255,6 +269,7 @@ import Transport
         #expect(s.has(repo))
     }
 
+    /// (decisions: Gauges derived from state)
     @Test func w20w21MetricsSnapshotFollowsStateEachTick() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -271,6 +286,7 @@ import Transport
         #expect(snap.connectedTotal == 1)
     }
 
+    /// (decisions: Restart is a quick reconnect)
     @Test func w29RestartWithinWindowIsQuickReconnectWithConfirmedStateKept() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -293,6 +309,7 @@ import Transport
     /// A restart rebuilds the desired index from the store (root events through their `a`
     /// tags in the tag index): the same index the self-subscriber built from the events,
     /// including a root event naming two repositories and one naming an unknown repository.
+    /// (decisions: Restart is a quick reconnect, Resolve root events fully)
     @Test func restartRebuildsTheDesiredIndexFromTheStore() async throws {
         let s = try SyncScenario()
         let repo = s.announcement("one", relays: [Self.peer])
@@ -312,6 +329,7 @@ import Transport
         #expect(rebuilt.repos.values.map(\.rootEvents.count).reduce(0, +) == 4)
     }
 
+    /// (decisions: Bounded id-fetch retries, Any delivered event counts)
     @Test func w31IdFetchRetriesAreBoundedAndMarkTheBatchFailed() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)
@@ -332,6 +350,7 @@ import Transport
         #expect(idFetches.count == 1 + s.configuration.idFetchRetries)
     }
 
+    /// (decisions: NIP-77 support is learned and re-probed)
     @Test func w32Nip77RefusalFallsBackToReqAndIsReprobedDaily() async throws {
         let s = try SyncScenario(bootstrap: [Self.peer])
         try s.addPeer(Self.peer)

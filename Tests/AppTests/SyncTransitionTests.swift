@@ -6,7 +6,8 @@ import Relay
 import Testing
 import Transport
 
-/// The connection status machine of reference §4.2, transition by transition, in virtual time.
+/// The connection status machine (decisions: Connection status machine), transition by
+/// transition, in virtual time.
 @Suite struct SyncTransitionTests {
     static let peer = RelayURL("ws://peer.test")!
 
@@ -50,7 +51,8 @@ import Transport
         #expect(await tracker.status(of: Self.peer.description) == .degraded)
         #expect(await tracker.consecutiveFailures(of: Self.peer.description) == 1)
         #expect(s.emitted.contains(.connectionAttempt(Self.peer, result: .failure)))
-        // Within the backoff no new attempt is made; after it the relay is retried (W11: bootstrap).
+        // Within the backoff no new attempt is made; after it the (bootstrap) relay is
+        // retried (decisions: Retry every wanted relay).
         let attempts = { s.emitted.filter { $0 == .connectionAttempt(Self.peer, result: .failure) }.count }
         await s.advance(1)
         #expect(attempts() == 1)
@@ -113,7 +115,8 @@ import Transport
         s.publish([repo], on: Self.peer)
         await s.start()
         #expect(await s.run { await s.status(other) == .connected })
-        // The owner replaces the announcement without `other` (W14): other is dropped (W10).
+        // The owner replaces the announcement without `other` (decisions: The desired index
+        // shrinks): other is dropped (decisions: Keep a relay while it is wanted).
         let replacement = s.announcement(relays: [Self.peer], at: repo.createdAt + 10)
         s.publish([replacement], on: Self.peer)
         _ = s.ingestor.ingest(replacement)

@@ -20,7 +20,7 @@ struct BackoffTests {
         #expect(configuration.naughtyListExpiry == 43_200)
     }
 
-    /// Reference §17: failures 1..5 → 5, 10, 20, 40, 80 s.
+    /// Failures 1..5 → 5, 10, 20, 40, 80 s (decisions: Ported reference checks).
     @Test func firstFiveFailures() {
         #expect((1...5).map { configuration.backoff(afterFailures: $0) } == [5, 10, 20, 40, 80])
     }
@@ -30,7 +30,7 @@ struct BackoffTests {
         #expect(delays == [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600])
     }
 
-    /// Reference §17: 20 failures → capped at max; huge counts must not overflow.
+    /// 20 failures → capped at max; huge counts must not overflow (decisions: Ported reference checks).
     @Test func cappedAtMaximum() {
         #expect(configuration.backoff(afterFailures: 20) == 3600)
         #expect(configuration.backoff(afterFailures: 64) == 3600)

@@ -1,7 +1,7 @@
 import Health
 import Testing
 
-/// Dead relays (reference §11.7): dead after 24 h of continuous failure, then one attempt
+/// Dead relays (decisions: Health tracker): dead after 24 h of continuous failure, then one attempt
 /// per 24 h; recovery on success.
 @Suite("Dead relays")
 struct DeadRelayTests {

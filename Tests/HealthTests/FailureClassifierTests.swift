@@ -1,7 +1,8 @@
 import Health
 import Testing
 
-/// The naughty-list failure classifier (reference §12 and the §17 unit behaviours).
+/// The naughty-list failure classifier and the reference's unit checks for it (decisions:
+/// Naughty list, Ported reference checks).
 @Suite("Failure classifier")
 struct FailureClassifierTests {
     @Test(arguments: FailureClassifier.dnsKeywords)
@@ -34,7 +35,7 @@ struct FailureClassifierTests {
             of: "SSL certificate problem: certificate has expired") == .tlsCertificateInvalid)
     }
 
-    /// §17: TLS/SSL together with a timeout is transient.
+    /// TLS/SSL together with a timeout is transient (decisions: Ported reference checks).
     @Test(arguments: [
         "TLS handshake timeout",
         "SSL connection timed out",
@@ -45,7 +46,7 @@ struct FailureClassifierTests {
         #expect(FailureClassifier.misconfigurationCategory(of: text) == nil)
     }
 
-    /// §17: "websocket connection refused/timeout" is transient.
+    /// "websocket connection refused/timeout" is transient (decisions: Ported reference checks).
     @Test(arguments: [
         "websocket connection refused",
         "WebSocket timeout",
@@ -57,7 +58,8 @@ struct FailureClassifierTests {
         #expect(FailureClassifier.misconfigurationCategory(of: text) == nil)
     }
 
-    /// §17: git's generic "protocol error" is deliberately not a protocol misconfiguration.
+    /// git's generic "protocol error" is deliberately not a protocol misconfiguration
+    /// (decisions: Ported reference checks).
     @Test(arguments: [
         "fatal: protocol error: bad line length character: Not F",
         "error: RPC failed; protocol error",
@@ -67,7 +69,8 @@ struct FailureClassifierTests {
         #expect(FailureClassifier.misconfigurationCategory(of: text) == nil)
     }
 
-    /// §17: remote warnings are ignored, but a real error after them is classified.
+    /// Remote warnings are ignored, but a real error after them is classified
+    /// (decisions: Ported reference checks).
     @Test func remoteWarningsAreIgnored() {
         #expect(FailureClassifier.misconfigurationCategory(of: "remote: warning: certificate expires soon") == nil)
         #expect(FailureClassifier.misconfigurationCategory(of: "  Remote: Warning: TLS handshake slow\n\n") == nil)
@@ -81,7 +84,7 @@ struct FailureClassifierTests {
             of: "remote: warning: certificate\nfatal: unable to access: Connection refused") == nil)
     }
 
-    /// §17: keywords inside URLs do not match.
+    /// Keywords inside URLs do not match (decisions: Ported reference checks).
     @Test(arguments: [
         "failed to clone https://github.com/user/my-openssl-project.git: connection refused",
         "unable to access 'https://ssl-team.example.com/ssl_error-handbook.git/': The requested URL returned error: 404",
@@ -134,7 +137,8 @@ struct FailureClassifierTests {
         }
     }
 
-    /// The category raw values are metric labels (reference §14.1).
+    /// The category raw values are metric labels (decisions: Binding metric names and
+    /// encodings).
     @Test func categoryLabels() {
         #expect(MisconfigurationCategory.allCases.map(\.rawValue)
             == ["dns_lookup_failed", "tls_certificate_invalid", "protocol_error"])

@@ -2,8 +2,9 @@ import Nostr
 import Health
 import Testing
 
-/// Failures that look like persistent misconfiguration wait at least an hour (reference §12
-/// [REC], W20: in the reference the naughty list had no effect on retries).
+/// Failures that look like persistent misconfiguration wait at least an hour
+/// (decisions: Naughty relays wait longer: in the reference the naughty list had no effect on
+/// retries).
 @Suite("Misconfiguration backoff")
 struct MisconfigurationBackoffTests {
     let url = HealthFixture.url

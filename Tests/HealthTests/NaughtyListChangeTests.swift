@@ -22,7 +22,7 @@ struct NaughtyListChangeTests {
     @Test func listingUpdatesAndSuccessAreReported() async throws {
         let clock = ManualClock()
         let recorder = Recorder()
-        let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: 1), onNaughtyListChange: recorder.record)
+        let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: 1), onNaughtyListChange: recorder.record)
         await tracker.recordFailure(url, kind: .timeout, message: "timed out")
         #expect(recorder.take().isEmpty)  // Transient failures never touch the list.
 
@@ -48,7 +48,7 @@ struct NaughtyListChangeTests {
         let recorder = Recorder()
         let other = "wss://other.example.com"
         let tracker = RelayHealthTracker(
-            configuration: HealthConfiguration(naughtyListExpiry: 100), now: { clock.now }, random: SplitMix64(seed: 2),
+            configuration: HealthConfiguration(naughtyListExpiry: 100), now: { clock.now() }, random: SplitMix64(seed: 2),
             onNaughtyListChange: recorder.record)
         await tracker.recordFailure(url, kind: .dns, message: "no such host")
         await tracker.recordFailure(other, kind: .tlsCertificate, message: "expired certificate")

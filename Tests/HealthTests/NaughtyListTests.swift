@@ -1,7 +1,8 @@
 import Health
 import Testing
 
-/// The naughty list (reference §12 record semantics and §17 behaviours).
+/// The naughty list: the reference's record semantics and checks (decisions: Naughty list,
+/// Ported reference checks).
 @Suite("Naughty list")
 struct NaughtyListTests {
     let url = HealthFixture.url
@@ -31,7 +32,7 @@ struct NaughtyListTests {
         #expect(list.entries.isEmpty)
     }
 
-    /// §17: a zero-hour expiry expires immediately.
+    /// A zero-hour expiry expires immediately (decisions: Ported reference checks).
     @Test func zeroExpiryExpiresImmediately() {
         var list = NaughtyList(expiry: 0)
         #expect(list.record(url, category: .dnsLookupFailed, reason: "dns lookup", at: t0) == .new)

@@ -1,7 +1,8 @@
 import Health
 import Testing
 
-/// Rate-limit recognition (reference §11.5 keywords; NIP-01 `rate-limited:` prefix, W19).
+/// Rate-limit recognition: the reference's NOTICE keywords and the NIP-01 `rate-limited:` prefix
+/// (decisions: Rate limits from every answer).
 @Suite("Rate-limit classifier")
 struct RateLimitClassifierTests {
     /// Each NOTICE keyword of the reference (`rate`+`limit`, `too many`, `slow down`,

@@ -1,7 +1,8 @@
 import Health
 import Testing
 
-/// Rate-limit cooldowns (reference §11.5, §11.6, escalated per W19).
+/// Rate-limit cooldowns (decisions: Health tracker), escalated (decisions: Rate limits from every
+/// answer).
 @Suite("Rate-limit cooldown")
 struct RateLimitTests {
     let url = HealthFixture.url
@@ -67,7 +68,7 @@ struct RateLimitTests {
         #expect(machine.canAttempt(url, at: t0 + 65))
     }
 
-    /// Reference §11.6: the recovery step reports each relay whose cooldown ended, once.
+    /// As in the reference (decisions: Health tracker), the recovery step reports each relay whose cooldown ended, once.
     @Test func tickReportsTheEndOfACooldownOnce() {
         var machine = RelayHealthStateMachine()
         machine.recordRateLimit(url, at: t0)

@@ -6,7 +6,7 @@ struct RelayHealthStateMachineTests {
     let url = HealthFixture.url
     let t0 = HealthFixture.t0
 
-    /// Reference §17: fresh tracker → Disconnected, attempt allowed.
+    /// Fresh tracker → Disconnected, attempt allowed (decisions: Ported reference checks).
     @Test func freshRelayIsDisconnectedAndMayBeAttempted() {
         var machine = RelayHealthStateMachine()
         machine.register(url)
@@ -27,7 +27,7 @@ struct RelayHealthStateMachineTests {
         #expect(machine.trackedRelays.isEmpty)
     }
 
-    /// Reference §17: one failure → Degraded and immediate retry refused.
+    /// One failure → Degraded and immediate retry refused (decisions: Ported reference checks).
     @Test func oneFailureDegradesAndRefusesImmediateRetry() {
         var machine = RelayHealthStateMachine()
         machine.recordAttempt(url, at: t0)
@@ -46,8 +46,8 @@ struct RelayHealthStateMachineTests {
         #expect(machine.status(of: url, at: t0 + 60) == .degraded)
     }
 
-    /// Reference §17: success → Healthy, failures 0, retry allowed (for a relay without
-    /// outstanding failures; with failures see the stability-period tests).
+    /// Success → Healthy, failures 0, retry allowed (for a relay without outstanding
+    /// failures; with failures see the stability-period tests) (decisions: Ported reference checks).
     @Test func successWithoutFailuresIsHealthy() {
         var machine = RelayHealthStateMachine()
         machine.recordAttempt(url, at: t0)
@@ -83,7 +83,7 @@ struct RelayHealthStateMachineTests {
     }
 
     /// An unexpected disconnect of an established connection counts as a failure
-    /// (reference §11.4).
+    /// (decisions: Health tracker).
     @Test func unexpectedDisconnectCountsAsFailure() {
         var machine = RelayHealthStateMachine()
         machine.recordSuccess(url, at: t0)
@@ -156,7 +156,7 @@ struct RelayHealthStateMachineTests {
         #expect(counts == [.healthy: 1, .disconnected: 1, .degraded: 1, .dead: 0, .rateLimited: 1])
     }
 
-    /// Derived-state order (reference §11.2): rate-limited outranks dead, dead outranks
+    /// Derived-state order (decisions: Health tracker): rate-limited outranks dead, dead outranks
     /// degraded.
     @Test func derivedStateOrder() {
         var machine = RelayHealthStateMachine()

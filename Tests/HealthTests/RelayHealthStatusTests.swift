@@ -5,8 +5,8 @@ import Testing
 /// Metric encodings and the `/status` document.
 @Suite("Status encodings")
 struct RelayHealthStatusTests {
-    /// Reference §14.1 / §17: `ngit_sync_relay_status` 1 healthy, 2 disconnected,
-    /// 3 degraded, 4 dead, 5 rate_limited.
+    /// `ngit_sync_relay_status` 1 healthy, 2 disconnected, 3 degraded, 4 dead, 5 rate_limited
+    /// (decisions: Binding metric names and encodings, Ported reference checks).
     @Test func metricEncodings() {
         #expect(RelayHealthStatus.healthy.rawValue == 1)
         #expect(RelayHealthStatus.disconnected.rawValue == 2)

@@ -10,7 +10,7 @@ struct RelayHealthTrackerTests {
 
     @Test func failureBackoffFollowsTheInjectedClock() async {
         let clock = ManualClock()
-        let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: 1))
+        let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: 1))
         await tracker.register(url)
         #expect(await tracker.status(of: url) == .disconnected)
         await tracker.recordAttempt(url)
@@ -35,10 +35,10 @@ struct RelayHealthTrackerTests {
     @Test func seededJitterIsReproducible() async {
         func schedule(seed: UInt64) async -> [Double] {
             let clock = ManualClock()
-            let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: seed))
+            let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: seed))
             var delays: [Double] = []
             for _ in 0..<8 {
-                let start = clock.now
+                let start = clock.now()
                 let action = await tracker.recordFailure(url, kind: .refused)
                 delays.append(action.retryAt - start)
                 clock.set(action.retryAt)
@@ -59,30 +59,30 @@ struct RelayHealthTrackerTests {
 
     @Test func systemRandomTrackerStaysWithinBounds() async {
         let clock = ManualClock()
-        let tracker = RelayHealthTracker(now: { clock.now })
+        let tracker = RelayHealthTracker(now: { clock.now() })
         let action = await tracker.recordFailure(url, kind: .timeout)
         #expect(action.retryAt >= t0 + 4 && action.retryAt <= t0 + 6)
     }
 
     @Test func fullLifecycleInVirtualTime() async {
         let clock = ManualClock()
-        let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: 3))
+        let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: 3))
         // Fail at every permitted instant until dead.
         var action = await tracker.recordFailure(url, errorText: "Connection refused")
-        while clock.now - t0 < 86_400 {
+        while clock.now() - t0 < 86_400 {
             clock.set(action.retryAt)
             action = await tracker.recordFailure(url, errorText: "Connection refused")
         }
         #expect(await tracker.status(of: url) == .dead)
         #expect(await tracker.deadRelays() == [url])
-        #expect(action == .retryDead(at: clock.now + 86_400))
+        #expect(action == .retryDead(at: clock.now() + 86_400))
         // The daily attempt succeeds.
         clock.set(action.retryAt)
         guard case .recoveredFromDead(let stableAt) = await tracker.recordSuccess(url) else {
             Issue.record("expected recovery from dead")
             return
         }
-        #expect(stableAt == clock.now + 300)
+        #expect(stableAt == clock.now() + 300)
         #expect(await tracker.status(of: url) == .degraded)
         #expect(await tracker.deadRelays().isEmpty)
         clock.advance(by: 299)
@@ -96,7 +96,7 @@ struct RelayHealthTrackerTests {
 
     @Test func rateLimitSignalsThroughTheActor() async {
         let clock = ManualClock()
-        let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: 4))
+        let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: 4))
         await tracker.recordSuccess(url)
         #expect(await tracker.observeNotice(url, text: "welcome!") == nil)
         #expect(await tracker.observeClosed(url, reason: "rate-limited: slow down") == .cooldownStarted(
@@ -119,7 +119,7 @@ struct RelayHealthTrackerTests {
     @Test func snapshotsAndNaughtyMetricsThroughTheActor() async {
         let clock = ManualClock()
         let tracker = RelayHealthTracker(
-            configuration: HealthConfiguration(naughtyListExpiry: 600), now: { clock.now }, random: SplitMix64(seed: 5))
+            configuration: HealthConfiguration(naughtyListExpiry: 600), now: { clock.now() }, random: SplitMix64(seed: 5))
         #expect(tracker.configuration.naughtyListExpiry == 600)
         await tracker.recordFailure("wss://b.example", kind: .tlsCertificate, message: "certificate expired")
         await tracker.recordFailure("wss://a.example", kind: .timeout)
@@ -140,7 +140,7 @@ struct RelayHealthTrackerTests {
     /// Concurrent callers are serialised by the actor: no failure is lost.
     @Test func concurrentFailuresAreAllCounted() async {
         let clock = ManualClock()
-        let tracker = RelayHealthTracker(now: { clock.now }, random: SplitMix64(seed: 6))
+        let tracker = RelayHealthTracker(now: { clock.now() }, random: SplitMix64(seed: 6))
         let relays = (0..<20).map { "wss://relay\($0).example" }
         await withTaskGroup(of: Void.self) { group in
             for relay in relays {

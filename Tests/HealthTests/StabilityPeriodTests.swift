@@ -1,8 +1,8 @@
 import Health
 import Testing
 
-/// The 5-minute stability period (reference §11.2 rule 4, unreachable in the reference:
-/// W20). Here a success keeps the failure count until the connection has been up for 300 s.
+/// The 5-minute stability period (unreachable in the reference; decisions: A stability period
+/// that works). Here a success keeps the failure count until the connection has been up for 300 s.
 @Suite("Stability period")
 struct StabilityPeriodTests {
     let url = HealthFixture.url

@@ -3,6 +3,8 @@ import Layers
 import Nostr
 import Testing
 
+/// The three-way diff, with the reference's checks (decisions: Three indexes and one diff,
+/// Ported reference checks, Diff on every path, Sync level per item).
 @Suite("computeActions three-way diff (reference §9.2, §17; W4, W17)")
 struct ComputeActionsTests {
     typealias F = LayersFixtures
@@ -97,6 +99,7 @@ struct ComputeActionsTests {
         #expect(actions.map(\.relay) == [F.url("wss://a.example"), F.url("wss://c.example")])
     }
 
+    /// (decisions: Sync level per item)
     @Test("W17: stateOnly confirmed, full desired -> action with the repo at full, and its L2 filters")
     func stateOnlyToFullUpgrade() throws {
         let ref = F.ref("grasp")
@@ -114,6 +117,7 @@ struct ComputeActionsTests {
         #expect(filters.contains { $0.tags["e"] == [F.eventID(3)] })
     }
 
+    /// (decisions: Sync level per item)
     @Test("W17: a stateOnly pending batch does not cover a full need; a full one covers stateOnly")
     func levelAwarePending() {
         let ref = F.ref("grasp")

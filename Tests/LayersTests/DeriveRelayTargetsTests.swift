@@ -2,6 +2,7 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Three indexes and one diff, Ported reference checks)
 @Suite("deriveRelayTargets (reference §9.1, §17)")
 struct DeriveRelayTargetsTests {
     typealias F = LayersFixtures

@@ -2,6 +2,7 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Three indexes and one diff)
 @Suite("PendingSyncIndex (reference §2.3)")
 struct PendingSyncIndexTests {
     typealias F = LayersFixtures

@@ -2,10 +2,13 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Three indexes and one diff, Relays from announcements, Resolve root events
+/// fully, The desired index shrinks, Never dial yourself, One spelling per relay)
 @Suite("RepoSyncIndex (reference §2.1, §3.1; W13, W14, W15/W16)")
 struct RepoSyncIndexTests {
     typealias F = LayersFixtures
 
+    /// (decisions: Relays from announcements)
     @Test("§3.1: relays come from `relays` tags plus http(s) clone URLs (path dropped); git/ssh ignored")
     func cloneURLDiscovery() {
         var index = RepoSyncIndex()
@@ -24,6 +27,7 @@ struct RepoSyncIndexTests {
         #expect(entry?.rootEvents == [])
     }
 
+    /// (decisions: Never dial yourself, One spelling per relay)
     @Test("W15/W16: own URL excluded by exact normalised comparison, whatever the spelling")
     func ownURLExcludedExactly() {
         var index = RepoSyncIndex()
@@ -41,6 +45,7 @@ struct RepoSyncIndexTests {
             "wss://relay.example.com", "wss://relay.example.com.evil.org", "wss://other.example.com/grasp.example.com"))
     }
 
+    /// (decisions: Never dial yourself)
     @Test("W15: an announcement listing only the own relay targets nothing")
     func onlyOwnRelay() {
         var index = RepoSyncIndex()
@@ -49,6 +54,7 @@ struct RepoSyncIndexTests {
         #expect(index.repos.count == 1)
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: a newer announcement replaces the relay set (it shrinks); an older one is ignored")
     func replacementShrinks() {
         var index = RepoSyncIndex()
@@ -96,6 +102,7 @@ struct RepoSyncIndexTests {
         #expect(index.isEmpty)
     }
 
+    /// (decisions: Resolve root events fully)
     @Test("W13: attach puts a root event on every held repo; unknown refs park it until announced")
     func attachAndPark() {
         var index = RepoSyncIndex()
@@ -112,6 +119,7 @@ struct RepoSyncIndexTests {
         #expect(index.unresolvedRootEvents.isEmpty)
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: remove drops the repo; a later, newer announcement restores its root events")
     func removeAndReannounce() {
         var index = RepoSyncIndex()
@@ -147,6 +155,7 @@ struct RepoSyncIndexTests {
         #expect(index.repos[ref]?.level == .full)
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: kind-5 deletion by the owner via `a` or `e` removes; other authors, stale ids and older deletions do not")
     func deletionRules() {
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 100)

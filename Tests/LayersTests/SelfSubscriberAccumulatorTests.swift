@@ -2,6 +2,7 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Self-subscriber window)
 @Suite("SelfSubscriberAccumulator window, in virtual time (reference §8.4)")
 struct SelfSubscriberAccumulatorTests {
     typealias F = LayersFixtures

@@ -2,6 +2,8 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Self-subscriber window, Resolve root events fully, The desired index shrinks,
+/// Never dial yourself)
 @Suite("SelfSubscriberBatch (reference §8; W13, W14, W15)")
 struct SelfSubscriberBatchTests {
     typealias F = LayersFixtures
@@ -11,6 +13,7 @@ struct SelfSubscriberBatchTests {
         #expect(SelfSubscriberBatch.kinds == [30617, 1617, 1618, 1621, 5])
     }
 
+    /// (decisions: Resolve root events fully)
     @Test("W13: a root event in the same batch as its announcement resolves, even listed first")
     func sameBatchResolves() {
         let announcement = F.announcement(d: "grasp", relays: ["wss://a.example"])
@@ -22,6 +25,7 @@ struct SelfSubscriberBatchTests {
         #expect(deriveRelayTargets(index)[F.url("wss://a.example")]?.rootEvents == [patch.id])
     }
 
+    /// (decisions: Resolve root events fully)
     @Test("W13: a root event with two `a` tags attaches to both repos (second one included)")
     func allATagsResolve() {
         let one = F.announcement(d: "one", relays: ["wss://a.example"])
@@ -37,6 +41,7 @@ struct SelfSubscriberBatchTests {
         #expect(targets[F.url("wss://b.example")]?.rootEvents == [issue.id])
     }
 
+    /// (decisions: Resolve root events fully)
     @Test("W13: `a` tags that are not 30617 coordinates are ignored; `A`/`q` do not attach")
     func onlyRepoCoordinates() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])
@@ -52,6 +57,7 @@ struct SelfSubscriberBatchTests {
         #expect(SelfSubscriberBatch.repoRefs(taggedBy: notRepo).isEmpty)
     }
 
+    /// (decisions: Resolve root events fully)
     @Test("Kinds outside the set are ignored (10317 is not a root event, W13)")
     func otherKindsIgnored() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])
@@ -76,6 +82,7 @@ struct SelfSubscriberBatchTests {
         #expect(index.repos[ref]?.rootEvents == Set(roots.map(\.id)))
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: a replacement with fewer relays shrinks targets and reports the dropped relay")
     func replacementShrinksTargets() {
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example", "wss://b.example"], createdAt: 100)
@@ -88,6 +95,7 @@ struct SelfSubscriberBatchTests {
         #expect(changed == F.urls("wss://a.example", "wss://b.example"))
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: a deletion removes the repo and its targets, also in the same batch as the announcement")
     func deletionRemoves() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 100)
@@ -107,6 +115,7 @@ struct SelfSubscriberBatchTests {
         #expect(sameBatch.isEmpty) // nothing was targeted before, nothing is targeted after
     }
 
+    /// (decisions: Never dial yourself)
     @Test("W15: own relay excluded on the batch path (normalised exact compare)")
     func ownRelayExcluded() {
         let repo = F.announcement(d: "grasp", relays: ["WSS://GRASP.example.com:443/", "wss://a.example"],
@@ -117,6 +126,7 @@ struct SelfSubscriberBatchTests {
         #expect(Set(deriveRelayTargets(index).keys) == F.urls("wss://a.example"))
     }
 
+    /// (decisions: Diff on every path)
     @Test("Re-applying a batch already applied reports no change (feeds the W4 diff nothing)")
     func idempotent() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])

@@ -4,8 +4,10 @@ import Nostr
 import Testing
 
 /// The self-subscriber path end to end, as the App coordinator drives it: batch -> index ->
-/// targets -> three-way diff -> pending -> confirmed. W4: the reference re-sends every filter
-/// for every relay on each batch; here a second batch yields nothing already pending or confirmed.
+/// targets -> three-way diff -> pending -> confirmed. The reference re-sends every filter for
+/// every relay on each batch; here a second batch yields nothing already pending or confirmed
+/// (decisions: Diff on every path, Resolve root events fully, The desired index shrinks, Sync
+/// level per item).
 @Suite("Self-subscriber path through the three-way diff (W4, W13, W14, W17)")
 struct SelfSubscriberFlowTests {
     typealias F = LayersFixtures
@@ -35,6 +37,7 @@ struct SelfSubscriberFlowTests {
         }
     }
 
+    /// (decisions: Diff on every path)
     @Test("W4: a second batch for the same repo yields no action while pending, and none after confirmed")
     func noResendWhilePendingOrConfirmed() {
         var node = Coordinator()
@@ -61,6 +64,7 @@ struct SelfSubscriberFlowTests {
                                confirmed: node.confirmed) { _ in .connected }.isEmpty)
     }
 
+    /// (decisions: Diff on every path)
     @Test("W4: a new root event adds only its Layer-3 filters, not the repo's again")
     func onlyTheDelta() {
         var node = Coordinator()
@@ -73,6 +77,7 @@ struct SelfSubscriberFlowTests {
         #expect(actions.allSatisfy { $0.repos.isEmpty && $0.rootEvents == [issue.id] && $0.filters(live: true).count == 3 })
     }
 
+    /// (decisions: Resolve root events fully, Diff on every path)
     @Test("W13 + W4: announcement and root event in one batch give one action with both")
     func sameBatchOneAction() throws {
         var node = Coordinator()
@@ -83,6 +88,7 @@ struct SelfSubscriberFlowTests {
         #expect(try #require(actions.first).filters(live: false).count == 7)
     }
 
+    /// (decisions: The desired index shrinks)
     @Test("W14: after a shrink the dropped relay is no longer targeted; nothing is sent to it")
     func shrinkStopsTargeting() {
         var node = Coordinator()
@@ -96,6 +102,7 @@ struct SelfSubscriberFlowTests {
         #expect(node.batch([issue]).map(\.relay) == [F.url("wss://a.example")])
     }
 
+    /// (decisions: Sync level per item)
     @Test("W17: stateOnly confirmed, then the operator releases the repo -> an action with its L2 filters")
     func upgradeThroughFlow() throws {
         var node = Coordinator()

@@ -2,6 +2,7 @@ import Layers
 import Nostr
 import Testing
 
+/// (decisions: Filter layers, Ported reference checks)
 @Suite("Filter builders (reference §5, §17 Filters)")
 struct SyncFilterBuilderTests {
     typealias F = LayersFixtures
@@ -58,6 +59,7 @@ struct SyncFilterBuilderTests {
         #expect(SyncFilterBuilder.filters(repos: [:], rootEvents: [], since: nil, live: false).isEmpty)
     }
 
+    /// (decisions: Sync level per item)
     @Test("W17: a stateOnly repo gets only its state filter, no Layer 2")
     func stateOnlyGetsStateFilterOnly() {
         let filters = SyncFilterBuilder.filters(repos: [F.ref("pending"): .stateOnly, F.ref("full"): .full],

@@ -4,7 +4,7 @@ import SyncMetrics
 import Testing
 
 /// Gauges are derived from the state snapshot on every tick and never left stale
-/// (reference W20/W21; DESIGN.md §3).
+/// (decisions: Gauges derived from state).
 @Suite("Derived each tick")
 struct DerivedStateTests {
     typealias F = MetricsFixtures
@@ -26,7 +26,8 @@ struct DerivedStateTests {
         parsed = try metrics.parsed()
         #expect(parsed.value("ngit_sync_relay_connected", ["relay": "wss://alpha.example.com"]) == 3)
         #expect(parsed.value("ngit_sync_relay_status", ["relay": "wss://alpha.example.com"]) == 1)
-        // Failures go back down: the gauge is set, not incremented (reference W21).
+        // Failures go back down: the gauge is set, not incremented (decisions: Gauges
+        // derived from state).
         #expect(parsed.value("ngit_sync_relay_failures", ["relay": "wss://alpha.example.com"]) == 0)
     }
 

@@ -3,7 +3,8 @@ import Nostr
 import SyncMetrics
 import Testing
 
-/// The binding gauge encodings (seed; reference §4.1, §11.2, §14.1, §17 "Metrics").
+/// The binding gauge encodings of the seed and the reference (decisions: Binding metric names
+/// and encodings, Ported reference checks).
 @Suite("Encodings")
 struct EncodingTests {
     /// `ngit_sync_relay_connected`: 0 disconnected … 5 disconnecting.

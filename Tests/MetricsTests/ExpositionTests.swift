@@ -5,7 +5,8 @@ import SyncMetrics
 import Testing
 
 /// The exposition parses as text format 0.0.4 and carries every required metric with its
-/// TYPE and labels (reference §14, the seed, and the served-relay metrics).
+/// TYPE and labels (the reference's and the seed's, decisions: Binding metric names and
+/// encodings; and the served-relay metrics).
 @Suite("Exposition")
 struct ExpositionTests {
     /// What a metric family must look like in the exposition.

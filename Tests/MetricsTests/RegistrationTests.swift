@@ -2,8 +2,8 @@ import Prometheus
 import SyncMetrics
 import Testing
 
-/// Registering the node's metrics twice on one registry is refused (reference §17
-/// "registering twice on one registry fails").
+/// Registering the node's metrics twice on one registry is refused, as in the reference
+/// (decisions: Binding metric names and encodings, Ported reference checks).
 @Suite("Registration")
 struct RegistrationTests {
     @Test func secondNodeMetricsOnOneRegistryThrows() throws {

@@ -3,8 +3,8 @@ import Nostr
 import Store
 import Testing
 
-/// Reference §17 "tests/nip34_announcements.rs" (P1-P16) and "tests/state_authorization.rs"
-/// (S1-S4), each on a fresh in-memory store through `EventIngestor`.
+/// The reference's "tests/nip34_announcements.rs" (P1-P16) and "tests/state_authorization.rs"
+/// (S1-S4) checks (decisions: Acceptance policy without git hosting, Ported reference checks), each on a fresh in-memory store through `EventIngestor`.
 @Suite("Acceptance policy: announcements (P1-P4)")
 struct AnnouncementPolicyTests {
     @Test("P1 accept an announcement listing the service in clone and relays")

@@ -3,7 +3,8 @@ import Nostr
 import Store
 import Testing
 
-/// Reference §13 and the §17 "Rejected index" unit behaviours, in virtual time.
+/// The rejected-events index and the reference's unit checks for it, in virtual time (decisions:
+/// Rejected-events index, Ported reference checks).
 @Suite("RejectedEventsIndex: tiers, invalidation, expiry")
 struct RejectedEventsIndexTests {
     let now = Double(t0)
@@ -95,7 +96,7 @@ struct RejectedEventsIndexTests {
         #expect(index.contains(a.id, now: now + 599))
         // Without any cleanup having run, an expired entry is no longer a member.
         #expect(index.contains(a.id, now: now + 600) == false)
-        // allIDs still lists expired-but-uncleaned entries (reference §13.2).
+        // allIDs still lists expired-but-uncleaned entries, as in the reference.
         #expect(index.allIDs() == [a.id])
     }
 

@@ -18,7 +18,7 @@ enum Keys {
 /// The virtual "now" every test starts at (the ManualClock default).
 let t0: Int64 = 1_700_000_000
 
-/// This node's service, as in the reference test environment (§17).
+/// This node's service, as in the reference's test environment.
 let serviceRelay = "ws://127.0.0.1:7334"
 let serviceURL = RelayURL(serviceRelay)!
 let foreignRelay = "wss://elsewhere.example.com"
@@ -65,7 +65,8 @@ let unknownID = String(repeating: "ab", count: 32)
 enum Configs {
     /// Relays listing required (the node's default).
     static let lenient = AcceptancePolicyConfiguration(serviceURLs: [serviceURL])
-    /// Relays and an http(s) clone URL on the service host required (reference §15.2).
+    /// Relays and an http(s) clone URL on the service host required (decisions:
+    /// Acceptance policy without git hosting).
     static let strict = AcceptancePolicyConfiguration(serviceURLs: [serviceURL], requireCloneListing: true)
 }
 

@@ -62,8 +62,9 @@ extension HistoricSyncContext {
     }
 
     /// Fetches ids in chunks (300), up to `idFetchConcurrency` chunks in flight, retrying
-    /// what is still missing a bounded number of times (W31). Any delivered event counts as
-    /// received, whatever the policy did (W7). Ids another batch is already fetching from this
+    /// what is still missing a bounded number of times (decisions: Bounded id-fetch retries).
+    /// Any delivered event counts as received, whatever the policy did (decisions: Any
+    /// delivered event counts). Ids another batch is already fetching from this
     /// relay are not asked for again: their outcome is awaited (``IdFetchLedger``).
     func fetch(ids: [String]) async -> HistoricOutcome {
         let claim = await fetchLedger.claim(ids)
@@ -144,7 +145,7 @@ extension HistoricSyncContext {
                 let got = Set(events.map(\.id))
                 chunk.removeAll { got.contains($0) }
                 attempt += 1
-                // Bounded retries (W31): after them the rest stays missing.
+                // Bounded retries (decisions: Bounded id-fetch retries): after them the rest stays missing.
                 if attempt > configuration.idFetchRetries { return .missing(chunk) }
             }
         }

@@ -27,7 +27,7 @@ struct HistoricSyncContext: Sendable {
 
     var now: Double { clock.now() }
 
-    /// Local negentropy items for a filter: the real store (W8).
+    /// Local negentropy items for a filter: the real store (decisions: Reconcile against the real store).
     func storage(for filter: Filter) throws -> NegentropyStorage {
         try store.negentropyStorage(for: filter)
     }
@@ -41,9 +41,11 @@ struct HistoricSyncContext: Sendable {
         case aborted
     }
 
-    /// Sends one REQ (bookkeeping registered first: W7/W35), collects every delivered event
-    /// whatever the policy did with it (W9), and closes the subscription at EOSE. A
-    /// rate-limited refusal waits for the cooldown and retries (W6, W19); a refusal for the
+    /// Sends one REQ (bookkeeping registered first; decisions: Register before you request),
+    /// collects every delivered event whatever the policy did with it (decisions: Any delivered
+    /// event counts), and closes the subscription at EOSE. A rate-limited refusal waits for the
+    /// cooldown and retries (decisions: Rate-limited work waits off the engine, A CLOSED ends
+    /// the request); a refusal for the
     /// relay's subscription cap consolidates the live set and retries. At most
     /// `historicRequestsPerRelay` such requests are open on the relay at once.
     func collect(_ filter: Filter, attempt: Int = 0) async -> Collected {
@@ -79,8 +81,9 @@ struct HistoricSyncContext: Sendable {
                 try? await session.send(.close(subscriptionID: id))
                 return (.events(events), nil)
             case .message(.closed(_, let reason)):
-                // W19: a CLOSED ends the subscription; rate limits wait and retry, a full
-                // subscription table consolidates and retries, an oversized REQ is split.
+                // A CLOSED ends the subscription (decisions: A CLOSED ends the request): rate
+                // limits wait and retry, a full subscription table consolidates and retries, an
+                // oversized REQ is split.
                 let failed = Collected.failed("subscription closed by relay: \(reason)")
                 switch RefusalClassifier.classify(reason) {
                 case .rateLimited where attempt < 5: return (failed, .afterRateLimit)

@@ -30,8 +30,8 @@ final class SubscriptionRouter: @unchecked Sendable {
     /// Held while a NEG-OPEN is marked and sent, so the order of marks is the wire order.
     let negentropyOpenGate = AsyncSlots(capacity: 1)
 
-    /// Registers `subscriptionID` (before its REQ/NEG-OPEN is sent, so nothing is missed: W7)
-    /// and returns its deliveries.
+    /// Registers `subscriptionID` (before its REQ/NEG-OPEN is sent, so nothing is missed;
+    /// decisions: Register before you request) and returns its deliveries.
     func register(_ subscriptionID: String, now: Double, timeout: Double) -> AsyncStream<Delivery> {
         let (stream, continuation) = AsyncStream<Delivery>.makeStream()
         let alreadyClosed: Bool = lock.withLock {

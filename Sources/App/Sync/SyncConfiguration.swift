@@ -1,8 +1,8 @@
 import Nostr
 import Layers
 
-/// Settings of the GRASP-02 sync engine (reference §2.6 constants, with the operator
-/// options of the issue).
+/// Settings of the GRASP-02 sync engine: the reference's constants as defaults, with the
+/// operator options (decisions: Reference constants as defaults).
 public struct SyncConfiguration: Sendable {
     /// Relays to sync from at start-up whether or not any announcement lists them.
     public var bootstrapRelays: [RelayURL]
@@ -25,7 +25,7 @@ public struct SyncConfiguration: Sendable {
     public var dailyResyncRange: ClosedRange<Double>
     /// Ids per `{ids:[...]}` fetch (300).
     public var idFetchChunk: Int
-    /// Retries of an id fetch that still misses ids (bounded, W31).
+    /// Retries of an id fetch that still misses ids (decisions: Bounded id-fetch retries).
     public var idFetchRetries: Int
     /// `limit` set on historic REQ pages.
     public var pageLimit: Int

@@ -3,7 +3,8 @@ import Layers
 import Nostr
 import Transport
 
-/// What survives a restart (W29): confirmed sync state and when each relay was last seen
+/// What survives a restart (decisions: Restart is a quick reconnect): confirmed sync state
+/// and when each relay was last seen
 /// connected, so a restart within the quick-reconnect window catches up with `since`.
 struct PersistedSyncState: Codable {
     var version = 1

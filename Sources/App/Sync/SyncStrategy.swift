@@ -1,4 +1,5 @@
-/// How a (re)connection to a relay was synced (reference §4.4, with W1-W3 fixed).
+/// How a (re)connection to a relay was synced (decisions: Connection status machine,
+/// Reconnect from the disconnect, Catch up every layer).
 public enum SyncStrategy: Sendable, Equatable {
     /// Confirmed state discarded; everything synced from scratch.
     case freshStart
