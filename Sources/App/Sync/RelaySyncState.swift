@@ -4,7 +4,10 @@ import Transport
 
 /// The coordinator's record of one remote relay.
 struct RelaySyncState {
-    var status: RelayConnectionStatus = .disconnected
+    /// The connection lifecycle (status, generation, connect and disconnect times, the
+    /// completion check's settle timer, historic failures, the next daily resync): the
+    /// coordinator feeds it inputs and carries out the actions it returns.
+    var lifecycle: RelayLifecycleStateMachine
     var isBootstrap: Bool
     /// The relay's connection actor: one per relay URL for as long as the relay is
     /// tracked, reused by every reconnect.
@@ -16,17 +19,9 @@ struct RelaySyncState {
     /// Ids being fetched over the current connection, shared by its batches (new for every
     /// connection: a fetch of a lost connection must not hold up the next one's batches).
     var fetchLedger = IdFetchLedger()
-    /// Increments on every new connection, so late messages from an old one are ignored.
-    var generation = 0
     var session: (any RelaySession)?
-    var connectedAt: Double?
-    var disconnectedAt: Double?
     var lastEventAt: Double?
-    var historicFailures = false
     var negentropy: NegentropySupport = .unknown
-    /// When the relay last had no pending batch while syncing (completion check).
-    var quietSince: Double?
-    var nextDailyResync: Double?
     /// Live subscriptions by id (one filter each, or several once consolidated).
     var liveSubscriptions: [String: [Filter]] = [:]
     /// Whether the live set is consolidated: filters packed several per REQ and Layer 3
@@ -56,11 +51,40 @@ struct RelaySyncState {
     var relayWideNext = false
 
     init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int,
-         requestLimits: RequestLimits = RequestLimits()) {
+         requestLimits: RequestLimits = RequestLimits(), lifecycle: RelayLifecycleConfiguration = RelayLifecycleConfiguration()) {
+        self.lifecycle = RelayLifecycleStateMachine(configuration: lifecycle)
         self.isBootstrap = isBootstrap
         self.requestLimits = requestLimits
         self.connection = connection
         negentropySlots = AsyncSlots(capacity: negentropySessions)
         requestSlots = AsyncSlots(capacity: historicRequests)
+    }
+
+    /// The connection status (the lifecycle's).
+    var status: RelayConnectionStatus { lifecycle.status }
+
+    /// The current connection's generation: late messages of older ones are ignored.
+    var generation: Int { lifecycle.generation }
+
+    /// When the latest connection was established.
+    var connectedAt: Double? { lifecycle.connectedAt }
+
+    /// When the latest connection ended; set only to restore the last-seen time saved by an
+    /// earlier run (before the first attempt).
+    var disconnectedAt: Double? {
+        get { lifecycle.disconnectedAt }
+        set { lifecycle.restore(lastSeen: newValue) }
+    }
+
+    /// When the next daily resync is due.
+    var nextDailyResync: Double? { lifecycle.nextDailyResync }
+
+    /// Forgets the live side of the connection: its subscriptions (and whether they were
+    /// consolidated) and the filters the relay refused on it.
+    mutating func resetLiveState() {
+        liveSubscriptions = [:]
+        liveConsolidated = false
+        liveLayer3Approximate = false
+        refusedLiveFilters = []
     }
 }

@@ -25,9 +25,7 @@ extension SyncCoordinator {
         }
         guard !historicFilters.isEmpty else { return }
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
-        var s = state
-        s.quietSince = nil
-        relays[url] = s
+        relays[url]?.lifecycle.batchStarted()
         openLiveSubscriptions(for: url, needs: needs, isGeneric: isGeneric)
         let context = HistoricSyncContext(
             relay: url, generation: state.generation, session: session, router: router, store: ingestor.store,
@@ -135,7 +133,7 @@ extension SyncCoordinator {
 
     /// A batch's network work ended: confirm it (marked failed when data is missing).
     func batchFinished(_ id: Int, relay url: RelayURL, generation: Int, outcome: HistoricOutcome) async {
-        guard var state = relays[url], state.generation == generation else { return }
+        guard var state = relays[url], state.lifecycle.isCurrent(generation) else { return }
         if case .aborted = outcome { return }
         if case .failed(let why) = outcome {
             pending.markFailed(id)
@@ -143,7 +141,7 @@ extension SyncCoordinator {
         }
         guard let batch = pending.complete(id) else { return }
         confirmed.confirm(batch)
-        if batch.failed { state.historicFailures = true }
+        state.lifecycle.batchFinished(generation: generation, failed: batch.failed)
         if batch.isGeneric { state.announcementsSynced = true }
         relays[url] = state
         stateDirty = true

@@ -33,27 +33,71 @@ extension SyncCoordinator {
         return "\(prefix)-\(subscriptionCounter)"
     }
 
-    /// Moves a relay to `status`, with one log line naming the reason.
-    func setStatus(_ url: RelayURL, _ status: RelayConnectionStatus, reason: String) {
-        guard var state = relays[url], state.status != status else { return }
-        logger.info("relay \(url): \(state.status) -> \(status) (\(reason))")
-        state.status = status
-        relays[url] = state
+    // MARK: - Lifecycle actions
+
+    /// Carries out, in order, the actions `url`'s lifecycle machine returned for an input.
+    func perform(_ actions: [RelayLifecycleStateMachine.Action], for url: RelayURL) async {
+        for action in actions {
+            switch action {
+            case .statusChanged(let from, let to, let reason):
+                statusChanged(url, from: from, to: to, reason: reason)
+            case .openConnection(let generation):
+                await openConnection(url, generation: generation)
+            case .closeConnection:
+                if let session = relays[url]?.session { spawn { await session.close() } }
+            case .resetLiveState:
+                relays[url]?.resetLiveState()
+            case .startFreshStart:
+                lastStrategy[url] = .freshStart
+                await freshStart(url)
+            case .startQuickReconnect(let since):
+                lastStrategy[url] = .quickReconnect(since: since)
+                await quickReconnect(url, since: since)
+            case .startDailyResync:
+                await resync(url)
+            case .scheduleDailyResync(let at):
+                logger.debug("relay \(url): next daily resync at \(DurationText.instant(at, now: clock.now()))")
+            case .attemptFailed(let failure):
+                let retry = await health.recordFailure(url.description, kind: failure.kind, message: failure.message)
+                emit(.connectionAttempt(url, result: .failure))
+                logger.warning("connecting to \(url) failed: \(failure.message); next attempt at \(DurationText.instant(retry.retryAt, now: clock.now()))")
+            case .connectionLost(let failure):
+                _ = await health.recordFailure(url.description, kind: failure.kind, message: failure.message)
+                stateDirty = true
+                logger.warning("relay \(url) disconnected: \(failure.message)")
+            case .connectionClosed:
+                await health.recordDisconnect(url.description)
+                stateDirty = true
+                logger.warning("relay \(url) disconnected")
+            case .removeRelay:
+                removeRelay(url)
+            case .resumeOwedWork:
+                if !(await health.isRateLimited(url.description)) { await recompute(only: [url]) }
+            }
+        }
+    }
+
+    /// The lifecycle moved a relay from `from` to `to`: one log line naming the reason, and
+    /// the change published.
+    func statusChanged(_ url: RelayURL, from: RelayConnectionStatus, to: RelayConnectionStatus, reason: String) {
+        logger.info("relay \(url): \(from) -> \(to) (\(reason))")
         diffRevision += 1
-        emit(.connectionStatusChanged(url, status))
+        emit(.connectionStatusChanged(url, to))
     }
 
     // MARK: - Connecting (T2-T5)
 
     /// T2: Disconnected -> Connecting, then one attempt in the background.
     func connect(_ url: RelayURL) async {
-        guard var state = relays[url], state.status == .disconnected, !stopped else { return }
-        state.generation += 1
-        let generation = state.generation
-        relays[url] = state
-        setStatus(url, .connecting, reason: "connection attempt")
+        guard !stopped, let actions = relays[url]?.lifecycle.connectStarted() else { return }
+        await perform(actions, for: url)
+    }
+
+    /// Records an attempt with the health tracker and opens the connection in the
+    /// background; the outcome comes back tagged with `generation`.
+    func openConnection(_ url: RelayURL, generation: Int) async {
+        guard let connection = relays[url]?.connection else { return }
         await health.recordAttempt(url.description)
-        let connection = state.connection
         spawn { [weak self] in
             do throws(TransportError) {
                 let session = try await connection.connect()
@@ -66,58 +110,48 @@ extension SyncCoordinator {
 
     /// T3: Connecting -> Disconnected with the failure recorded in the health tracker.
     func connectFailed(_ url: RelayURL, error: TransportError, generation: Int) async {
-        guard var state = relays[url], state.generation == generation, state.status == .connecting else { return }
-        state.lastError = error.description
-        relays[url] = state
-        setStatus(url, .disconnected, reason: "connect failed: \(error)")
-        let action = await health.recordFailure(url.description, kind: error.failureKind, message: error.description)
-        emit(.connectionAttempt(url, result: .failure))
-        logger.warning("connecting to \(url) failed: \(error); next attempt at \(DurationText.instant(action.retryAt, now: clock.now()))")
+        let failure = RelayLifecycleStateMachine.Failure(kind: error.failureKind, message: error.description)
+        guard let actions = relays[url]?.lifecycle.connectFailed(generation: generation, failure: failure),
+              !actions.isEmpty else { return }
+        relays[url]?.lastError = error.description
+        await perform(actions, for: url)
     }
 
-    /// T4/T5: the connection is open; choose quick reconnect or fresh start.
+    /// T4/T5: the connection is open; the lifecycle chooses quick reconnect or fresh start.
     func connected(_ url: RelayURL, session: any RelaySession, generation: Int) async {
-        guard var state = relays[url], state.generation == generation, state.status == .connecting, !stopped else {
+        guard relays[url]?.lifecycle.isAttemptInProgress(generation) == true, !stopped else {
             await session.close()
             return
         }
         if await refreshRelayInformationIfStale(url) {
             // Re-validated after the await: the connection may have ended meanwhile.
-            guard let current = relays[url], current.generation == generation, current.status == .connecting, !stopped else {
+            guard relays[url]?.lifecycle.isAttemptInProgress(generation) == true, !stopped else {
                 await session.close()
                 return
             }
-            state = current
         }
         _ = await health.recordSuccess(url.description)
         emit(.connectionAttempt(url, result: .success))
-        let now = self.now
-        let previousDisconnect = state.disconnectedAt
+        let delay = randomDelay(in: configuration.dailyResyncRange)
+        // The lifecycle decides quick reconnect vs fresh start on the time since the
+        // disconnect, not since the last connect.
+        guard var state = relays[url] else {
+            await session.close()
+            return
+        }
+        let actions = state.lifecycle.connected(at: now, generation: generation, dailyResyncDelay: delay)
+        guard !actions.isEmpty else {
+            await session.close()
+            return
+        }
         state.session = session
-        state.connectedAt = now
-        state.disconnectedAt = nil
         state.lastError = nil
-        state.liveSubscriptions = [:]
-        state.liveConsolidated = false
-        state.liveLayer3Approximate = false
-        state.refusedLiveFilters = []
-        state.quietSince = nil
         state.fetchLedger = IdFetchLedger()
-        state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
         relays[url] = state
         let router = SubscriptionRouter()
         routers[url] = router
-        setStatus(url, .syncing, reason: "connected")
         startWorker(url, session: session, router: router, generation: generation)
-        // W1/W2: decided on the time since the disconnect, not since the last connect.
-        if let previousDisconnect, now - previousDisconnect < configuration.quickReconnectWindow {
-            let since = Int64(previousDisconnect - configuration.catchUpMargin)
-            lastStrategy[url] = .quickReconnect(since: since)
-            await quickReconnect(url, since: since)
-        } else {
-            lastStrategy[url] = .freshStart
-            await freshStart(url)
-        }
+        await perform(actions, for: url)
     }
 
     // MARK: - Sync entry points
@@ -132,7 +166,7 @@ extension SyncCoordinator {
         // session instead of the item filters. A first sync keeps the item filters, which
         // fetch roots before what tags them.
         state.relayWideNext = syncedBefore && state.graspServer == true && negentropyAllowed(url)
-        state.historicFailures = false
+        state.lifecycle.historicSyncRestarted()
         state.announcementsSynced = false
         relays[url] = state
         await closeLiveSubscriptions(url)
@@ -155,14 +189,20 @@ extension SyncCoordinator {
         await recompute(only: [url])
     }
 
-    /// Daily resync (W12): back to Syncing, re-probe NIP-77, fresh start.
+    /// Daily resync (W12), when due: the lifecycle puts the relay back to Syncing and
+    /// schedules the next one; `resync` re-probes NIP-77 and starts fresh.
     func dailyResync(_ url: RelayURL) async {
-        guard var state = relays[url], state.status.isConnected else { return }
-        state.negentropy = .unknown
-        state.nextDailyResync = now + randomDelay(in: configuration.dailyResyncRange)
-        state.quietSince = nil
-        relays[url] = state
-        setStatus(url, .syncing, reason: "daily resync")
+        let now = self.now
+        guard relays[url]?.lifecycle.isDailyResyncDue(at: now) == true else { return }
+        let delay = randomDelay(in: configuration.dailyResyncRange)
+        guard let actions = relays[url]?.lifecycle.dailyResyncDue(at: now, nextDelay: delay) else { return }
+        await perform(actions, for: url)
+    }
+
+    /// The daily resync's sync: forget what was learned about NIP-77, refresh the
+    /// NIP-11 document if stale, then a fresh start.
+    func resync(_ url: RelayURL) async {
+        relays[url]?.negentropy = .unknown
         _ = await refreshRelayInformationIfStale(url)
         await freshStart(url)
     }
@@ -227,43 +267,23 @@ extension SyncCoordinator {
 
     /// T7/T9: the connection ended, unexpectedly or because we dropped the relay.
     func connectionEnded(_ url: RelayURL, generation: Int, reason: TransportError?) async {
-        guard var state = relays[url], state.generation == generation else { return }
-        let intentional = state.status == .disconnecting
+        let failure = reason.map { RelayLifecycleStateMachine.Failure(kind: $0.failureKind, message: $0.description) }
+        guard var state = relays[url] else { return }
+        let actions = state.lifecycle.connectionEnded(at: now, generation: generation, failure: failure)
+        guard !actions.isEmpty else { return }
         state.session = nil
-        state.disconnectedAt = now
-        state.liveSubscriptions = [:]
-        state.liveConsolidated = false
-        state.liveLayer3Approximate = false
-        state.refusedLiveFilters = []
-        state.quietSince = nil
         if let reason { state.lastError = reason.description }
         relays[url] = state
         routers[url] = nil
         _ = pending.removeAll(for: url)
         resumeRateLimitWaiters(url)
-        if intentional {
-            removeRelay(url)
-            return
-        }
-        setStatus(url, .disconnected, reason: reason.map { "connection lost: \($0)" } ?? "connection closed")
-        if let reason {
-            _ = await health.recordFailure(url.description, kind: reason.failureKind, message: reason.description)
-        } else {
-            await health.recordDisconnect(url.description)
-        }
-        stateDirty = true
-        logger.warning("relay \(url) disconnected\(reason.map { ": \($0)" } ?? "")")
+        await perform(actions, for: url)
     }
 
     /// T8: nothing targets the relay any more (W10): close it; T9 removes it.
     func drop(_ url: RelayURL) async {
-        guard let state = relays[url] else { return }
-        if let session = state.session, state.status.isConnected {
-            setStatus(url, .disconnecting, reason: "no accepted announcement targets it any more")
-            spawn { await session.close() }
-        } else if state.status == .disconnected {
-            removeRelay(url)
-        }
+        guard let actions = relays[url]?.lifecycle.dropRequested() else { return }
+        await perform(actions, for: url)
     }
 
     func removeRelay(_ url: RelayURL) {
@@ -352,10 +372,7 @@ extension SyncCoordinator {
     func closeLiveSubscriptions(_ url: RelayURL) async {
         guard var state = relays[url], let session = state.session else { return }
         let ids = Array(state.liveSubscriptions.keys)
-        state.liveSubscriptions = [:]
-        state.liveConsolidated = false
-        state.liveLayer3Approximate = false
-        state.refusedLiveFilters = []
+        state.resetLiveState()
         relays[url] = state
         if ids.isEmpty { return }
         spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }

@@ -41,7 +41,7 @@ extension SyncCoordinator {
             } else if state.status == .disconnected, await health.canAttempt(url.description) {
                 // W11: bootstrap and targeted relays are always retried.
                 await connect(url)
-            } else if state.status.isConnected, let due = state.nextDailyResync, now >= due {
+            } else if state.lifecycle.isDailyResyncDue(at: now) {
                 await dailyResync(url)
             }
         }
@@ -63,34 +63,31 @@ extension SyncCoordinator {
     /// T6: Syncing -> Connected / ConnectedHistoricSyncFailures once no batch is pending,
     /// checked twice a settle delay apart (batches the self-subscriber is about to create
     /// for just-received events get their chance first; events it has not consumed yet
-    /// count as pending work). Returns the syncing relays that are otherwise quiet but still owe work from the diff.
+    /// count as pending work). The lifecycle machine decides; this gathers what it needs.
+    /// Returns the syncing relays that are otherwise quiet but still owe work from the diff.
     @discardableResult
     func checkCompletion(now: Double) -> Set<RelayURL> {
         var outstanding: Set<RelayURL>?
         var owing: Set<RelayURL> = []
-        for (url, var state) in relays where state.status == .syncing {
+        for (url, state) in relays where state.status == .syncing {
             // Events stored but not yet seen by the self-subscriber may still create batches.
             let unseen = acceptedSeen < ingestor.store.publishedEventCount
-            var busy = pending.hasPending(for: url) || !accumulator.isEmpty || unseen
-            if !busy {
+            let pendingWork = pending.hasPending(for: url) || !accumulator.isEmpty || unseen
+            // Fed a copy: asking the diff reads `relays`, which must not be mid-mutation.
+            var lifecycle = state.lifecycle
+            let actions = lifecycle.tick(at: now, pendingWork: pendingWork, owesWork: {
                 // Work not started yet (e.g. held back by a rate limit) is not completion.
                 if outstanding == nil { outstanding = relaysOwingWork() }
-                busy = outstanding!.contains(url)
-                if busy { owing.insert(url) }
-            }
-            if busy {
-                state.quietSince = nil
-            } else if let quiet = state.quietSince {
-                if now - quiet >= configuration.settleDelay {
-                    relays[url] = state
-                    setStatus(url, state.historicFailures ? .connectedHistoricSyncFailures : .connected,
-                              reason: state.historicFailures ? "historic sync done, some data could not be obtained" : "historic sync complete")
-                    continue
+                return outstanding!.contains(url)
+            })
+            relays[url]?.lifecycle = lifecycle
+            for action in actions {
+                switch action {
+                case .statusChanged(let from, let to, let reason): statusChanged(url, from: from, to: to, reason: reason)
+                case .resumeOwedWork: owing.insert(url)
+                default: break
                 }
-            } else {
-                state.quietSince = now
             }
-            relays[url] = state
         }
         return owing
     }

@@ -192,11 +192,14 @@ public actor SyncCoordinator {
         logger.info("tracking relay \(url)\(bootstrap ? " (bootstrap)" : "")")
     }
 
-    /// A new relay record with the configured slots and request limits.
+    /// A new relay record with the configured slots, request limits and lifecycle tunables.
     func newRelayState(_ url: RelayURL, bootstrap: Bool) -> RelaySyncState {
         RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
                        negentropySessions: configuration.negentropySessionsPerRelay,
-                       historicRequests: configuration.historicRequestsPerRelay, requestLimits: configuration.requestLimits)
+                       historicRequests: configuration.historicRequestsPerRelay, requestLimits: configuration.requestLimits,
+                       lifecycle: RelayLifecycleConfiguration(
+                           quickReconnectWindow: configuration.quickReconnectWindow,
+                           catchUpMargin: configuration.catchUpMargin, settleDelay: configuration.settleDelay))
     }
 
     // MARK: - Self-subscriber
