@@ -51,6 +51,10 @@ test: deps
 
 bench: apt
 	cd Benchmarks && swift build -c release --product SyncWorker && swift package --disable-sandbox benchmark --target GraspBench --no-progress
+	cd Benchmarks && swift build -c release --product ReadLoadWorker
+	Benchmarks/.build/release/ReadLoadWorker 20 20
+	Benchmarks/.build/release/ReadLoadWorker storm 50 8
+	Benchmarks/.build/release/ReadLoadWorker latency 20
 
 # Soak test (issue 12), not part of CI: the release node under publishers, REQ readers,
 # NIP-77 clients and a syncing peer for SOAK_SECONDS; prints RSS over time, publish+query

@@ -1,0 +1,56 @@
+import Foundation
+
+/// Runs the clients of a served-path benchmark in a child process (this same executable with
+/// a client subcommand), so they do not share the node's cooperative pool, and decodes the
+/// last line the child prints as JSON.
+public enum ChildWorker {
+    /// Why a child run failed.
+    public enum Failure: Error, CustomStringConvertible {
+        case exited(status: Int32, arguments: [String])
+        case noOutput(arguments: [String])
+
+        public var description: String {
+            switch self {
+            case .exited(let status, let arguments): return "child \(arguments.joined(separator: " ")) exited with status \(status)"
+            case .noOutput(let arguments): return "child \(arguments.joined(separator: " ")) printed nothing"
+            }
+        }
+    }
+
+    /// This process's executable (`/proc/self/exe`, else `argv[0]`).
+    public static var ownExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+    }
+
+    /// Runs `executable arguments` and decodes its last stdout line as `T`. The child's stderr
+    /// is the worker's. The wait happens on a thread of its own: blocking a thread of the
+    /// cooperative pool would take it from the node being measured.
+    public static func run<T: Decodable & Sendable>(_ type: T.Type, executable: String = ownExecutable, arguments: [String]) async throws -> T {
+        let data: Data = try await withCheckedThrowingContinuation { continuation in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            let output = Pipe()
+            process.standardOutput = output
+            do {
+                try process.run()
+            } catch {
+                continuation.resume(throwing: error)
+                return
+            }
+            Thread.detachNewThread {
+                let data = output.fileHandleForReading.readDataToEndOfFile()
+                process.waitUntilExit()
+                if process.terminationStatus == 0 {
+                    continuation.resume(returning: data)
+                } else {
+                    continuation.resume(throwing: Failure.exited(status: process.terminationStatus, arguments: arguments))
+                }
+            }
+        }
+        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
+            throw Failure.noOutput(arguments: arguments)
+        }
+        return try JSONDecoder().decode(T.self, from: Data(line.utf8))
+    }
+}

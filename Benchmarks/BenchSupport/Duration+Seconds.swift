@@ -1,0 +1,9 @@
+extension Duration {
+    /// The duration in seconds.
+    var inSeconds: Double {
+        Double(components.seconds) + Double(components.attoseconds) / 1e18
+    }
+
+    /// The duration in milliseconds.
+    var inMilliseconds: Double { inSeconds * 1000 }
+}
