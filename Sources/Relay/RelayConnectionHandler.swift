@@ -13,10 +13,20 @@ final class RelayConnectionHandler {
     var negentropyGeneration = 0
     /// The connection's write budget (nil: unlimited).
     let budget: ConnectionBudget?
+    /// The store's publish count when the connection's live feed was subscribed: live event
+    /// number n on that feed is the store's publish number `liveFeedStart + n`.
+    let liveFeedStart: Int
+    /// Live events taken from the feed so far.
+    private var liveEventsSeen = 0
+    /// Per subscription, how many live events of the feed were published before its stored
+    /// results were read: those are among the stored results when they match, so live
+    /// delivery skips them (no event twice on one subscription).
+    private var liveSkipThrough: [String: Int] = [:]
 
-    init(relay: NostrRelay, budget: ConnectionBudget? = nil) {
+    init(relay: NostrRelay, budget: ConnectionBudget? = nil, liveFeedStart: Int? = nil) {
         self.relay = relay
         self.budget = budget
+        self.liveFeedStart = liveFeedStart ?? relay.store.publishedEventCount
     }
 
     var limits: RelayLimits { relay.limits }
@@ -46,6 +56,7 @@ final class RelayConnectionHandler {
         for _ in negentropySessions.values { relay.observer?.negentropySessionClosed() }
         negentropySessions.removeAll()
         subscriptions.removeAll()
+        liveSkipThrough.removeAll()
     }
 
     // MARK: - Client messages
@@ -79,6 +90,7 @@ final class RelayConnectionHandler {
         case .close(let id):
             relay.observer?.messageReceived(verb: "CLOSE")
             subscriptions[id] = nil
+            liveSkipThrough[id] = nil
             return []
         case .count(let id, let filters):
             relay.observer?.messageReceived(verb: "COUNT")
@@ -137,21 +149,25 @@ final class RelayConnectionHandler {
         // Live matching uses the filters as sent; `limit` plays no part in matching. Live
         // events wait in the connection's channel until the stored ones and EOSE are written.
         subscriptions[id] = filters
+        liveSkipThrough[id] = relay.store.publishedEventCount - liveFeedStart
         return [.sendStored(subscriptionID: id, cursor: StoredEventCursor(filters: bounded, maxLimit: limits.maxLimit))]
     }
 
     /// Reading a REQ's stored events failed: the subscription ends.
     func storedEventsFailed(subscriptionID id: String, error: StoreError) -> RelayMessage {
         subscriptions[id] = nil
+        liveSkipThrough[id] = nil
         logStoreError(error, "answering REQ \(id)")
         return .closed(subscriptionID: id, message: MachineReadablePrefix.error.message("could not query events"))
     }
 
     private func deliverLive(_ event: NostrEvent) -> [RelayConnectionAction] {
+        liveEventsSeen += 1
         var actions: [RelayConnectionAction] = []
         // The JSON the store saved for the event (`insert` stores `jsonText`), made once.
         var json: String?
         for (id, filters) in subscriptions where filters.contains(where: { $0.matches(event) }) {
+            if let skip = liveSkipThrough[id], liveEventsSeen <= skip { continue }
             let text = json ?? event.jsonText
             json = text
             actions.append(.sendText(RelayMessage.eventPrefix(subscriptionID: id) + text + "]"))

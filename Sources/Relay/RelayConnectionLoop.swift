@@ -22,9 +22,11 @@ enum RelayConnectionLoop {
         defer { relay.observer?.connectionClosed() }
         let limits = relay.limits
         let inputs = AsyncChannel<RelayConnectionInput>()
-        let handler = RelayConnectionHandler(relay: relay, budget: budget)
-        defer { handler.shutdown() }
         let live = relay.store.subscribe(bufferLimit: limits.maxQueuedLiveEvents)
+        // Read after subscribing: a publish in between makes the start one too high, which at
+        // worst lets one stored event through live as well, never skips one.
+        let handler = RelayConnectionHandler(relay: relay, budget: budget, liveFeedStart: relay.store.publishedEventCount)
+        defer { handler.shutdown() }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 await readClient { await inputs.send($0) }
