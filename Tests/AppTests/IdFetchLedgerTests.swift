@@ -56,4 +56,25 @@ struct IdFetchLedgerTests {
         let waits = [b, c, a].map { claim in Task { await ledger.release(claim, missing: []); return await ledger.missingOfOthers(claim) } }
         for w in waits { #expect(await w.value.isEmpty) }
     }
+
+    @Test func idsAlreadyFetchedOverTheConnectionAreNotClaimedAgain() async {
+        let ledger = IdFetchLedger()
+        let a = await ledger.claim(["1", "2"])
+        await ledger.release(a, missing: ["2"])
+        // A reconciliation that listed its local side before `a` ended still finds 1 and 2
+        // missing: 1 was fetched (left out), 2 was not (claimed again).
+        let b = await ledger.claim(["1", "2"])
+        #expect(b.mine == ["2"] && b.theirs.isEmpty)
+    }
+
+    @Test func theDeliveredSetIsBounded() async {
+        let ledger = IdFetchLedger(deliveredLimit: 2)
+        let a = await ledger.claim(["1", "2"])
+        await ledger.release(a, missing: [])
+        let b = await ledger.claim(["3"])
+        await ledger.release(b, missing: [])
+        // Past the limit the record starts over: 1 may be fetched again (never lost).
+        let c = await ledger.claim(["1", "3"])
+        #expect(c.mine == ["1"])
+    }
 }

@@ -18,6 +18,12 @@ actor IdFetchLedger {
     }
 
     private var owner: [String: Int] = [:]
+    /// Ids fetched over this connection already: a reconciliation that listed its local side
+    /// before another batch's fetch of the same ids ended (so it still finds them missing)
+    /// does not download them again. Bounded: past `deliveredLimit` it starts over (the cost
+    /// is at worst a second download, never a missed event).
+    private var delivered = Set<String>()
+    private let deliveredLimit: Int
     private var nextToken = 0
     /// Outcomes (ids still missing) of finished fetches that claims still wait on.
     private var finished: [Int: Set<String>] = [:]
@@ -25,13 +31,18 @@ actor IdFetchLedger {
     private var interest: [Int: Int] = [:]
     private var waiters: [Int: [CheckedContinuation<Set<String>, Never>]] = [:]
 
-    /// Claims `ids` (duplicates within `ids` are claimed once).
+    init(deliveredLimit: Int = 200_000) {
+        self.deliveredLimit = deliveredLimit
+    }
+
+    /// Claims `ids` (duplicates within `ids` are claimed once; ids already fetched over this
+    /// connection are left out).
     func claim(_ ids: [String]) -> Claim {
         nextToken += 1
         let token = nextToken
         var mine: [String] = []
         var theirs: [Int: [String]] = [:]
-        for id in ids {
+        for id in ids where !delivered.contains(id) {
             if let other = owner[id] {
                 if other != token { theirs[other, default: []].append(id) }
             } else {
@@ -49,6 +60,8 @@ actor IdFetchLedger {
     /// outcome; each has released its own by then).
     func release(_ claim: Claim, missing: Set<String>) {
         for id in claim.mine where owner[id] == claim.token { owner[id] = nil }
+        if delivered.count + claim.mine.count > deliveredLimit { delivered.removeAll() }
+        for id in claim.mine where !missing.contains(id) { delivered.insert(id) }
         if (interest[claim.token] ?? 0) > 0 { finished[claim.token] = missing }
         for waiter in waiters.removeValue(forKey: claim.token) ?? [] { waiter.resume(returning: missing) }
     }
