@@ -1,18 +1,69 @@
 import BenchSupport
 import Foundation
 
-// Runs one sync benchmark scenario in its own process and prints its `SyncRun.Result` as one
-// JSON line. The GraspBench sync benchmarks start it: the benchmark harness waits for async
-// benchmarks by blocking a thread of Swift's cooperative pool (two threads on a two-core
-// machine), which would leave the engine one thread; a node never runs like that.
+// Runs one sync benchmark scenario in its own process and prints its result as one JSON line.
+//   SyncWorker <SyncRun.Mode>  the 100,000-event sync scenario (`SyncRun`: full, resync, ...); the GraspBench sync
+//                              benchmarks start it: the benchmark harness waits for async
+//                              benchmarks by blocking a thread of Swift's cooperative pool (two
+//                              threads on a two-core machine), which would leave the engine one
+//                              thread; a node never runs like that.
+//   SyncWorker million         the 1,000,000-event store (`MillionStoreRun`): runs the three steps
+//                              below, each in a child process, and prints their figures together
+//   SyncWorker million-corpus  generates the corpus in the cache directory unless it is there
+//   SyncWorker million-ingest  ingests it into the peer database in the cache directory
+//   SyncWorker million-sync    full sync and no-change re-sync from that database into an empty node
 let arguments = CommandLine.arguments
-guard arguments.count == 2, let mode = SyncRun.Mode(rawValue: arguments[1]) else {
-    FileHandle.standardError.write(Data("usage: SyncWorker full|resync\n".utf8))
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
     exit(2)
 }
-let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
-try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: directory) }
-let result = try await SyncRun.run(mode, corpus: IngestCorpus.make(), directory: directory)
-precondition(result.storedEvents == 100_000, "synced \(result.storedEvents) of 100,000 events")
-print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
+
+func printJSON(_ value: some Encodable) throws {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = .sortedKeys
+    print(String(decoding: try encoder.encode(value), as: UTF8.self))
+}
+
+/// Runs this executable with `step` and returns the last line it printed.
+func child(_ step: String) throws -> String {
+    let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: own)
+    process.arguments = [step]
+    let output = Pipe()
+    process.standardOutput = output
+    try process.run()
+    let data = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
+        fail("SyncWorker \(step) failed (exit \(process.terminationStatus))")
+    }
+    FileHandle.standardError.write(Data("\(step): \(line)\n".utf8))
+    return String(line)
+}
+
+switch arguments.count == 2 ? arguments[1] : "" {
+case let name where SyncRun.Mode(rawValue: name) != nil:
+    let mode = SyncRun.Mode(rawValue: name)!
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let result = try await SyncRun.run(mode, corpus: IngestCorpus.make(), directory: directory)
+    precondition(result.storedEvents == 100_000, "synced \(result.storedEvents) of 100,000 events")
+    print(String(decoding: try JSONEncoder().encode(result), as: UTF8.self))
+case "million-corpus":
+    try printJSON(try MillionStoreRun.ensureCorpus())
+case "million-ingest":
+    try printJSON(try MillionStoreRun.ingest())
+case "million-sync":
+    try printJSON(try await MillionStoreRun.sync())
+case "million":
+    var combined = "{"
+    for (key, step) in [("corpus", "million-corpus"), ("ingest", "million-ingest"), ("sync", "million-sync")] {
+        combined += (combined == "{" ? "" : ",") + "\"\(key)\":" + (try child(step))
+    }
+    print(combined + "}")
+default:
+    fail("usage: SyncWorker full|resync|...|million|million-corpus|million-ingest|million-sync")
+}

@@ -1,5 +1,10 @@
 import Foundation
 import GRDB
+#if canImport(GRDBSQLite)
+import GRDBSQLite
+#elseif canImport(SQLite3)
+import SQLite3
+#endif
 import Nostr
 
 /// The default embedded event store: SQLite through GRDB, WAL mode on disk.
@@ -10,23 +15,68 @@ public final class SQLiteEventStore: EventStore {
     let writer: any DatabaseWriter
     let broadcaster = EventBroadcaster()
 
-    /// Opens (creating if needed) the database file at `path`, in WAL mode.
-    public init(path: String) throws(StoreError) {
+    /// Memory bounds of one on-disk store: SQLite's own page caches, the memory maps of the
+    /// database file and the WAL. The kernel counts mapped file pages in the process's RSS,
+    /// once for every connection whose map holds them.
+    public struct MemoryLimits: Sendable, Equatable {
+        /// Page cache of the writer connection, in bytes (`PRAGMA cache_size`). Bulk writes
+        /// (sync, import) touch the index B-trees all over: a larger cache saves rereading them.
+        public var writerCacheBytes: Int
+        /// Page cache of each reader connection, in bytes. In WAL mode a reader drops its cache
+        /// whenever another connection committed since its last read.
+        public var readerCacheBytes: Int
+        /// Reader connections the pool opens at most (concurrent reads: REQs, NIP-77 listings,
+        /// policy lookups).
+        public var maximumReaders: Int
+        /// Bytes of the database file each connection memory-maps (`PRAGMA mmap_size`; 0: reads
+        /// copy pages from the OS cache into the connection's page cache instead).
+        public var mmapBytes: Int
+        /// WAL pages after which a commit checkpoints (`PRAGMA wal_autocheckpoint`; the node's
+        /// `WALCheckpointer` turns this off and checkpoints on its own thread).
+        public var walAutocheckpointPages: Int
+        /// Size the WAL file is truncated to after a checkpoint (`PRAGMA journal_size_limit`).
+        public var journalSizeLimitBytes: Int
+
+        public init(writerCacheBytes: Int = 32 << 20, readerCacheBytes: Int = 8 << 20, maximumReaders: Int = 4,
+                    mmapBytes: Int = 0, walAutocheckpointPages: Int = 16_384, journalSizeLimitBytes: Int = 64 << 20) {
+            self.writerCacheBytes = writerCacheBytes
+            self.readerCacheBytes = readerCacheBytes
+            self.maximumReaders = maximumReaders
+            self.mmapBytes = mmapBytes
+            self.walAutocheckpointPages = walAutocheckpointPages
+            self.journalSizeLimitBytes = journalSizeLimitBytes
+        }
+
+        /// The defaults: 32 MiB writer cache, 4 readers of 8 MiB, no memory map, checkpoint
+        /// every 64 MiB of WAL (`16_384` pages of 4 KiB), WAL truncated to 64 MiB: at most
+        /// 64 MiB of page caches whatever the size of the store.
+        public static let `default` = MemoryLimits()
+
+        /// The most the page caches and memory maps can hold resident together.
+        public var residentBound: Int {
+            writerCacheBytes + maximumReaders * readerCacheBytes + (maximumReaders + 1) * mmapBytes
+        }
+    }
+
+    /// Opens (creating if needed) the database file at `path`, in WAL mode, within `memory`.
+    public init(path: String, memory: MemoryLimits = .default) throws(StoreError) {
         var config = Configuration()
         // Another process may hold the write lock (the `import`/`sync` tools next to a
         // running node): wait for it instead of failing with SQLITE_BUSY at once.
         config.busyMode = .timeout(30)
+        config.maximumReaderCount = max(1, memory.maximumReaders)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -65536")
-            // Reads of the database file through a shared mapping: the pool's reader
-            // connections (each with its own page cache) no longer copy every page they miss
-            // out of the OS cache.
-            try db.execute(sql: "PRAGMA mmap_size = 1073741824")
+            // Negative: KiB. The pool opens its readers read-only.
+            let cacheBytes = db.configuration.readonly ? memory.readerCacheBytes : memory.writerCacheBytes
+            try db.execute(sql: "PRAGMA cache_size = -\(max(64, cacheBytes / 1024))")
+            // A map shares the OS cache's pages instead of copying them, but every connection
+            // maps the file on its own and each mapped page counts in the RSS once per map.
+            try db.execute(sql: "PRAGMA mmap_size = \(max(0, memory.mmapBytes))")
             // Checkpoint every 64 MiB of WAL instead of SQLite's 4 MiB: sync commits a batch
             // per response, and pages rewritten by many commits are then copied back once.
-            try db.execute(sql: "PRAGMA wal_autocheckpoint = 16384")
-            try db.execute(sql: "PRAGMA journal_size_limit = 67108864")
+            try db.execute(sql: "PRAGMA wal_autocheckpoint = \(memory.walAutocheckpointPages)")
+            try db.execute(sql: "PRAGMA journal_size_limit = \(memory.journalSizeLimitBytes)")
         }
         do {
             writer = try DatabasePool(path: path, configuration: config)
@@ -295,6 +345,10 @@ public final class SQLiteEventStore: EventStore {
     public func totalCount() throws(StoreError) -> Int {
         try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0 }
     }
+
+    /// Bytes SQLite has allocated from the heap in this process (`sqlite3_memory_used`): the
+    /// page caches, schemas and prepared statements of every connection of every store.
+    public static var processHeapBytes: Int { Int(sqlite3_memory_used()) }
 
     /// Ends every subscriber stream (shutdown).
     public func finishSubscribers() { broadcaster.finishAll() }

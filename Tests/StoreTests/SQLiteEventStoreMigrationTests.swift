@@ -31,7 +31,7 @@ struct SQLiteEventStoreMigrationTests {
 
 @Suite("SQLiteEventStore: connection settings")
 struct SQLiteEventStoreSettingsTests {
-    @Test("on disk: WAL, NORMAL sync, checkpoint every 64 MiB of WAL, 64 MiB page cache, 1 GiB memory map")
+    @Test("on disk: WAL, NORMAL sync, checkpoint every 64 MiB of WAL, page caches of 32 MiB (writer) and 8 MiB (readers), no memory map")
     func fileStoreSettings() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-settings-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -44,9 +44,10 @@ struct SQLiteEventStoreSettingsTests {
         #expect(settings.0 == "wal")
         #expect(settings.1 == 1)  // NORMAL
         #expect(settings.2 == 16_384)
-        #expect(settings.3 == -65_536)
-        // Every connection of the pool maps the file, readers included.
-        #expect(try store.writer.read { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 1_073_741_824)
-        #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 1_073_741_824)
+        #expect(settings.3 == -8_192)  // a reader
+        #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -32_768)
+        // No connection of the pool maps the file (SQLiteEventStore.MemoryLimits.default).
+        #expect(try store.writer.read { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 0)
+        #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 0)
     }
 }
