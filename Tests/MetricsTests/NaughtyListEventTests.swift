@@ -25,7 +25,7 @@ struct NaughtyListEventTests {
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "protocol_error"]) == 1)
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "dns_lookup_failed"]) == 1)
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "tls_certificate_invalid"]) == 0)
-        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info") == [
+        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info").sorted { $0.labels["relay"]! < $1.labels["relay"]! } == [
             ExpositionSample(name: "ngit_sync_naughty_relay_info",
                              labels: ["relay": "wss://alpha.example.com", "category": "protocol_error", "reason": "handshake 404"], value: 1),
             ExpositionSample(name: "ngit_sync_naughty_relay_info",
@@ -41,7 +41,7 @@ struct NaughtyListEventTests {
         metrics.record(.naughtyListChanged(.listed(try Self.entry(url, .tlsCertificateInvalid, "self-signed", into: &list, at: 20))))
         let parsed = try metrics.parsed()
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "tls_certificate_invalid"]) == 1)
-        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info") == [
+        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info").sorted { $0.labels["relay"]! < $1.labels["relay"]! } == [
             ExpositionSample(name: "ngit_sync_naughty_relay_info",
                              labels: ["relay": url, "category": "tls_certificate_invalid", "reason": "self-signed"], value: 2),
         ])
@@ -94,7 +94,7 @@ struct NaughtyListEventTests {
         let parsed = try metrics.parsed()
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "protocol_error"]) == 1)
         #expect(parsed.value("ngit_sync_naughty_relays_total", ["category": "dns_lookup_failed"]) == 0)
-        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info") == [
+        #expect(parsed.samples(named: "ngit_sync_naughty_relay_info").sorted { $0.labels["relay"]! < $1.labels["relay"]! } == [
             ExpositionSample(name: "ngit_sync_naughty_relay_info",
                              labels: ["relay": alpha, "category": "protocol_error", "reason": "websocket handshake failed: 403"], value: 2),
         ])
