@@ -305,10 +305,14 @@ public enum MillionStoreRun {
         let nodePath = directory.appendingPathComponent("node.sqlite").path
         let store = try SQLiteEventStore(path: nodePath)
 
+        // The peer as the engine sees a GRASP server (its NIP-11 names GRASP-02), as in
+        // `SyncRun`'s full and resync modes: one relay-wide NIP-77 session.
+        let information = SyncRun.PeerInformation(graspServer: true)
         func phase(_ window: Double) async throws -> SyncPhase {
             resetPeakResident()
             let sampler = RSSSampler()
-            let r = try await SyncRun.measure(SyncRun.coordinator(store: store, transport: transport, quickReconnectWindow: window),
+            let r = try await SyncRun.measure(SyncRun.coordinator(store: store, transport: transport, quickReconnectWindow: window,
+                                                                  information: information),
                                               store: store, transport: transport)
             let peak = sampler.stop()
             return SyncPhase(milliseconds: r.milliseconds, startMilliseconds: r.startMilliseconds, bytesNodeToPeer: r.bytesUp,
