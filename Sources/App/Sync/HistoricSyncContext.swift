@@ -57,14 +57,14 @@ struct HistoricSyncContext: Sendable {
             return result
         case .afterRateLimit?:
             await coordinator.waitForRateLimitEnd(relay)
-        case .afterConsolidation?:
-            await coordinator.relieveSubscriptionPressure(relay)
+        case .afterConsolidation(let reason)?:
+            await coordinator.relieveSubscriptionPressure(relay, reason: reason)
         }
         return await collect(filter, attempt: attempt + 1)
     }
 
     /// Why a refused request is worth another attempt.
-    enum Retry { case afterRateLimit, afterConsolidation }
+    enum Retry { case afterRateLimit, afterConsolidation(String) }
 
     /// One REQ until EOSE, CLOSED, timeout or disconnect.
     private func request(_ filter: Filter, attempt: Int) async -> (Collected, Retry?) {
@@ -87,7 +87,7 @@ struct HistoricSyncContext: Sendable {
                 let failed = Collected.failed("subscription closed by relay: \(reason)")
                 switch RefusalClassifier.classify(reason) {
                 case .rateLimited where attempt < 5: return (failed, .afterRateLimit)
-                case .subscriptionCap where attempt < 5: return (failed, .afterConsolidation)
+                case .subscriptionCap where attempt < 5: return (failed, .afterConsolidation(reason))
                 case .tooLarge: return (.tooLarge(reason), nil)
                 default: return (failed, nil)
                 }

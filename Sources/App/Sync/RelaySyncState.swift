@@ -44,6 +44,9 @@ struct RelaySyncState {
     /// Whether the relay's NIP-11 document names GRASP specifications (it then serves only
     /// events of the repositories it hosts); nil until fetched (persisted).
     var graspServer: Bool?
+    /// Subscriptions the relay holds open for one connection at most, learned from its
+    /// "too many subscriptions" refusals (the number it names, or what was open then).
+    var subscriptionCap: Int?
     /// When the NIP-11 document was last fetched (refreshed daily).
     var informationFetchedAt: Double?
     /// The next batch covering every item of the relay reconciles the whole relay in one

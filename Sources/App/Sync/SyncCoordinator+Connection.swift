@@ -332,9 +332,10 @@ extension SyncCoordinator {
         let freshGroups = state.liveConsolidated
             ? SyncFilterBuilder.pack(fresh, perSubscription: perREQ, limits: state.requestLimits)
             : fresh.map { [$0] }
-        let overThreshold = state.liveSubscriptions.count + freshGroups.count > configuration.consolidationThreshold
+        let overThreshold = state.liveSubscriptions.count + freshGroups.count > min(configuration.consolidationThreshold, liveSubscriptionBudget(state))
+        let budget = liveSubscriptionBudget(state)
         let overBudget = state.liveConsolidated && !state.liveLayer3Approximate
-            && state.liveSubscriptions.count + freshGroups.count > configuration.maxLiveSubscriptions
+            && state.liveSubscriptions.count + freshGroups.count > budget
         if consolidating || forceConsolidation || (!state.liveConsolidated && overThreshold) || overBudget {
             // Everything live comes from the confirmed and pending items (fresh filters belong
             // to pending batches), so the new set is rebuilt from them, not from the old set.
@@ -345,7 +346,7 @@ extension SyncCoordinator {
             }
             let (groups, approximate) = SyncFilterBuilder.consolidatedLiveFilters(
                 repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits,
-                maxSubscriptions: configuration.maxLiveSubscriptions, perSubscription: perREQ)
+                maxSubscriptions: budget, perSubscription: perREQ)
             for group in groups { toOpen.append((nextSubscriptionID("live"), group)) }
             toClose = Array(state.liveSubscriptions.keys)
             state.liveSubscriptions = [:]
@@ -388,9 +389,12 @@ extension SyncCoordinator {
               let filters = state.liveSubscriptions.removeValue(forKey: id) else { return }
         logger.warning("relay \(url) closed live subscription \(id): \(reason)")
         switch RefusalClassifier.classify(reason) {
-        case .subscriptionCap where !state.liveConsolidated:
+        case .subscriptionCap:
+            // The live set outgrew the relay's cap: rebuild it within what the relay takes
+            // (the refused filters are part of the confirmed and pending items it is built from).
+            state.learnSubscriptionCap(from: reason, openNow: state.liveSubscriptions.count + 1)
             relays[url] = state
-            openLiveSubscriptions(url, filters: filters, forceConsolidation: true)
+            openLiveSubscriptions(url, filters: [], forceConsolidation: true)
             return
         case .tooLarge:
             // The relay takes smaller filters: learn its limit, then open the same filters again
@@ -411,9 +415,22 @@ extension SyncCoordinator {
     /// A historic request was refused for the relay's subscription cap: consolidate the
     /// live set (closing the old one first) and return once the CLOSEs and the new REQs are
     /// sent, so the caller's retry finds room.
-    func relieveSubscriptionPressure(_ url: RelayURL) async {
-        guard let state = relays[url], !state.liveConsolidated else { return }
+    func relieveSubscriptionPressure(_ url: RelayURL, reason: String) async {
+        guard var state = relays[url] else { return }
+        let before = state.subscriptionCap
+        state.learnSubscriptionCap(from: reason, openNow: state.liveSubscriptions.count + configuration.historicRequestsPerRelay)
+        relays[url] = state
+        // Already consolidated within the cap as known: nothing to gain by rebuilding.
+        guard !state.liveConsolidated || state.subscriptionCap != before
+            || state.liveSubscriptions.count > liveSubscriptionBudget(state) else { return }
         await openLiveSubscriptions(url, filters: [], forceConsolidation: true)?.value
+    }
+
+    /// Live subscriptions the relay may hold: the configured maximum, and within a learned
+    /// cap room for the historic requests and NIP-77 sessions of the same connection.
+    func liveSubscriptionBudget(_ state: RelaySyncState) -> Int {
+        guard let cap = state.subscriptionCap else { return configuration.maxLiveSubscriptions }
+        return max(1, min(configuration.maxLiveSubscriptions, cap - configuration.historicRequestsPerRelay - 2))
     }
 
     /// Opens again the live subscriptions the relay closed (called when its rate-limit
