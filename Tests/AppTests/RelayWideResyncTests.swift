@@ -158,4 +158,18 @@ import TransportTestKit
         #expect(s.has(late))
         #expect(await s.coordinator.negentropySupport(Self.peer) == .supported)
     }
+
+    @Test("a GRASP server is followed live by one relay-wide subscription: no item named, new events of every layer arrive")
+    func graspServerLiveSubscriptionIsRelayWide() async throws {
+        let (s, _, repo, issues) = try await Self.populated([Self.peer: StaticRelayInformation.graspServer])
+        let live = s.transport.sentMessages(to: Self.peer).compactMap { message -> [Filter]? in
+            if case .req(_, let filters) = message, filters.allSatisfy({ $0.limit == 0 }) { return filters }
+            return nil
+        }
+        #expect(live == [[Filter(limit: 0)]], "live REQs: \(live)")
+        let late = [s.comment(on: issues[2], 9, at: s.now), s.issue(for: repo, 11, at: s.now), s.status(on: issues[0], at: s.now)]
+        s.publish(late, on: Self.peer)
+        #expect(await s.settle { late.allSatisfy { s.has($0) } }, "live events did not arrive")
+        #expect(await s.coordinator.liveSubscriptionCount(Self.peer) == 1)
+    }
 }

@@ -301,6 +301,9 @@ extension SyncCoordinator {
 
     // MARK: - Live subscriptions
 
+    /// The live subscription of a GRASP server: everything new on the relay.
+    static let relayWideLiveFilter = Filter(limit: 0)
+
     /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming. While the
     /// relay's set is small each filter is its own REQ (reference §5.6). When the count would
     /// pass the consolidation threshold the whole set is replaced by a consolidated one (new
@@ -317,6 +320,10 @@ extension SyncCoordinator {
     func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], consolidate: Bool = false,
                                forceConsolidation: Bool = false) -> Task<Void, Never>? {
         guard var state = relays[url], let session = state.session else { return nil }
+        // A GRASP server holds only events of the repositories it hosts: one relay-wide live
+        // subscription streams everything the item filters would, without naming any item.
+        let graspServer = state.graspServer == true
+        let filters = graspServer ? [Self.relayWideLiveFilter] : filters
         let perREQ = configuration.consolidatedFiltersPerSubscription
         var seen = Set(state.liveSubscriptions.values.joined())
         var fresh: [Filter] = []
@@ -344,9 +351,10 @@ extension SyncCoordinator {
                 for (ref, level) in batch.repos { needs.insert(ref, level: level) }
                 needs.rootEvents.formUnion(batch.rootEvents)
             }
-            let (groups, approximate) = SyncFilterBuilder.consolidatedLiveFilters(
-                repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits,
-                maxSubscriptions: budget, perSubscription: perREQ)
+            let (groups, approximate) = graspServer ? ([[Self.relayWideLiveFilter]], false)
+                : SyncFilterBuilder.consolidatedLiveFilters(
+                    repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits,
+                    maxSubscriptions: budget, perSubscription: perREQ)
             for group in groups { toOpen.append((nextSubscriptionID("live"), group)) }
             toClose = Array(state.liveSubscriptions.keys)
             state.liveSubscriptions = [:]
