@@ -8,7 +8,7 @@ PYTHON_PACKAGES := nostr-sdk==0.45.1 websockets==17.4
 SUDO := $(shell [ "$$(id -u)" = "0" ] || echo sudo)
 SWIFT_TEST_FLAGS ?=
 
-.PHONY: run test bench soak deps apt venv build build-release clean
+.PHONY: run test bench bench-million soak deps apt venv build build-release clean
 
 deps: apt venv
 
@@ -55,6 +55,12 @@ bench: apt
 	Benchmarks/.build/release/ReadLoadWorker 20 20
 	Benchmarks/.build/release/ReadLoadWorker storm 50 8
 	Benchmarks/.build/release/ReadLoadWorker latency 20
+
+# The 1,000,000-event store (issue 10), not part of `make bench` (the corpus takes a minute to
+# generate and about three to ingest; it is cached in ~/.cache/grasp-sync-bench or
+# $GRASP_BENCH_CACHE). See docs/benchmarks.md "1,000,000-event store".
+bench-million: apt
+	cd Benchmarks && swift build -c release --product SyncWorker && .build/release/SyncWorker million
 
 # Soak test (issue 12), not part of CI: the release node under publishers, REQ readers,
 # NIP-77 clients and a syncing peer for SOAK_SECONDS; prints RSS over time, publish+query
