@@ -3,7 +3,7 @@ import Layers
 import Nostr
 
 extension SyncCoordinator {
-    /// Registers a pending batch (before any request goes out: W7), opens the live
+    /// Registers a pending batch (before any request goes out; decisions: Register before you request), opens the live
     /// subscriptions of its filters, and starts its historic work in the background.
     ///
     /// `relayWide`: the batch covers every item of a GRASP server; with NIP-77 it is first
@@ -120,7 +120,7 @@ extension SyncCoordinator {
         logger.warning("relay \(url): NIP-77 session failed (\(reason)); syncing that filter with REQ/EOSE")
     }
 
-    /// Records what a session taught us about NIP-77 (W32: from behaviour, re-probed daily).
+    /// Records what a session taught us about NIP-77 (from behaviour, re-probed daily; decisions: NIP-77 support is learned and re-probed).
     func learnedNegentropy(_ url: RelayURL, generation: Int, supported: Bool, reason: String? = nil) {
         guard var state = relays[url], state.generation == generation else { return }
         let new: NegentropySupport = supported ? .supported : .unsupported

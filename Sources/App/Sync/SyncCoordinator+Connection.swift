@@ -175,7 +175,7 @@ extension SyncCoordinator {
         stateDirty = true
     }
 
-    /// Quick reconnect (W1-W3): catch up every layer (L1, state, L2, L3) of what was
+    /// Quick reconnect (decisions: Reconnect from the disconnect, Catch up every layer): catch up every layer (L1, state, L2, L3) of what was
     /// confirmed with `since`, then sync anything new from scratch.
     func quickReconnect(_ url: RelayURL, since: Int64) async {
         _ = pending.removeAll(for: url)
@@ -189,7 +189,7 @@ extension SyncCoordinator {
         await recompute(only: [url])
     }
 
-    /// Daily resync (W12), when due: the lifecycle puts the relay back to Syncing and
+    /// Daily resync (decisions: Staggered daily resync), when due: the lifecycle puts the relay back to Syncing and
     /// schedules the next one; `resync` re-probes NIP-77 and starts fresh.
     func dailyResync(_ url: RelayURL) async {
         let now = self.now
@@ -280,7 +280,7 @@ extension SyncCoordinator {
         await perform(actions, for: url)
     }
 
-    /// T8: nothing targets the relay any more (W10): close it; T9 removes it.
+    /// T8: nothing targets the relay any more (decisions: Keep a relay while it is wanted): close it; T9 removes it.
     func drop(_ url: RelayURL) async {
         guard let actions = relays[url]?.lifecycle.dropRequested() else { return }
         await perform(actions, for: url)
@@ -305,9 +305,9 @@ extension SyncCoordinator {
     static let relayWideLiveFilter = Filter(limit: 0)
 
     /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming. While the
-    /// relay's set is small each filter is its own REQ (reference §5.6). When the count would
+    /// relay's set is small each filter is its own REQ (decisions: Filter layers). When the count would
     /// pass the consolidation threshold the whole set is replaced by a consolidated one (new
-    /// set first, then close the old: W5), rebuilt from the confirmed and pending items with
+    /// set first, then close the old; decisions: Consolidate by replacement), rebuilt from the confirmed and pending items with
     /// value lists as big as the relay's request limits allow, several filters per REQ: it
     /// matches exactly what the per-filter set matched. Only when even that needs more than
     /// `maxLiveSubscriptions` REQs is Layer 3 replaced by one relay-wide filter on the reply
@@ -387,7 +387,7 @@ extension SyncCoordinator {
         spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }
     }
 
-    /// The relay ended one of our live subscriptions with CLOSED (W19; e.g. a `rate-limited:`
+    /// The relay ended one of our live subscriptions with CLOSED (decisions: A CLOSED ends the request; e.g. a `rate-limited:`
     /// refusal of the REQ itself). Forget it, so its filters are not taken for open. A refusal
     /// for the relay's subscription cap consolidates the live set at once; other refusals keep
     /// the filters for `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown).
@@ -455,7 +455,7 @@ extension SyncCoordinator {
     // MARK: - Rate limits
 
     /// Suspends the caller (a historic batch task, never the coordinator) until the relay's
-    /// rate-limit cooldown ends or the connection goes away (W6: a scheduled continuation).
+    /// rate-limit cooldown ends or the connection goes away (a scheduled continuation; decisions: Rate-limited work waits off the engine).
     func waitForRateLimitEnd(_ url: RelayURL) async {
         guard await health.isRateLimited(url.description), relays[url]?.session != nil, !stopped else { return }
         await withCheckedContinuation { continuation in

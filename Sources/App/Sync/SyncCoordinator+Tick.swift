@@ -39,7 +39,7 @@ extension SyncCoordinator {
             if !wanted {
                 await drop(url)
             } else if state.status == .disconnected, await health.canAttempt(url.description) {
-                // W11: bootstrap and targeted relays are always retried.
+                // Bootstrap and targeted relays are always retried (decisions: Retry every wanted relay).
                 await connect(url)
             } else if state.lifecycle.isDailyResyncDue(at: now) {
                 await dailyResync(url)
@@ -114,7 +114,7 @@ extension SyncCoordinator {
         return targets
     }
 
-    /// The state every gauge is derived from, each tick (W20/W21).
+    /// The state every gauge is derived from, each tick (decisions: Gauges derived from state).
     func metricsSnapshot() async -> SyncMetricsSnapshot {
         var out: [RelayMetricsSnapshot] = []
         for url in relays.keys.sorted() {

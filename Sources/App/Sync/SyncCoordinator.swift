@@ -12,7 +12,7 @@ import Transport
 /// remote relay's state, and executes the decisions of the Layers functions and the health
 /// tracker.
 ///
-/// It never awaits network I/O in the middle of a decision (W5/W6/W25): each operation
+/// It never awaits network I/O in the middle of a decision (decisions: Decide, record, then await): each operation
 /// decides and records under the actor, then starts a task for the I/O, and that task
 /// reports back through another actor call which re-validates (by connection generation)
 /// before it changes anything. Time comes from the injected clock and advances only through
@@ -268,7 +268,7 @@ public actor SyncCoordinator {
         }
     }
 
-    /// The single sink of AddFilters (reference §4.6): live relays get live subscriptions
+    /// The single sink of AddFilters (decisions: Connection status machine): live relays get live subscriptions
     /// and a historic batch; others get theirs after connecting (fresh start recomputes).
     func handle(_ action: AddFilters) async {
         guard let state = relays[action.relay], state.status.isConnected else { return }
