@@ -27,8 +27,15 @@ public func computeActions(
         case nil, .connecting?, .syncing?, .connected?, .connectedHistoricSyncFailures?: break
         }
         // Checked against each source in turn: no union of (possibly tens of thousands of)
-        // root ids is built just to be subtracted.
-        let new = targets[relay]!.subtracting(confirmed.needs(for: relay), pending.batches(for: relay).map(\.needs))
+        // root ids is built just to be subtracted. Roots are checked against the confirmed
+        // set and the pending index's per-relay root counts: two lookups per root, whatever
+        // the number of batches in flight.
+        let target = targets[relay]!
+        let covered = confirmed.needs(for: relay)
+        let batches = pending.batches(for: relay).map(\.needs)
+        let repos = RelaySyncNeeds(repos: target.repos).subtracting(covered, batches).repos
+        let roots = target.rootEvents.filter { !covered.rootEvents.contains($0) && !pending.hasPendingRoot($0, on: relay) }
+        let new = RelaySyncNeeds(repos: repos, rootEvents: roots)
         guard !new.isEmpty else { continue }
         actions.append(AddFilters(relay: relay, repos: new.repos, rootEvents: new.rootEvents))
     }

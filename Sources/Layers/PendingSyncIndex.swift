@@ -6,6 +6,11 @@ import Nostr
 public struct PendingSyncIndex: Sendable, Equatable {
     private var byRelay: [RelayURL: [PendingBatch]] = [:]
     private var relayOfBatch: [Int: RelayURL] = [:]
+    /// Per relay, how many pending batches hold each root event: the three-way diff asks
+    /// "is this root in flight?" once per desired root, which must not cost a lookup in
+    /// every pending batch (hundreds of thousands of roots times hundreds of batches at a
+    /// million events).
+    private var rootBatchCounts: [RelayURL: [String: Int]] = [:]
     private var nextID = 1
 
     /// An empty index whose first batch gets id 1.
@@ -20,6 +25,9 @@ public struct PendingSyncIndex: Sendable, Equatable {
         nextID += 1
         byRelay[relay, default: []].append(batch)
         relayOfBatch[batch.id] = relay
+        var counts = rootBatchCounts.removeValue(forKey: relay) ?? [:]
+        for root in rootEvents { counts[root, default: 0] += 1 }
+        rootBatchCounts[relay] = counts
         return batch
     }
 
@@ -32,6 +40,7 @@ public struct PendingSyncIndex: Sendable, Equatable {
               let index = list.firstIndex(where: { $0.id == id }) else { return nil }
         let batch = list.remove(at: index)
         byRelay[relay] = list.isEmpty ? nil : list
+        forgetRoots(of: batch, on: relay)
         return batch
     }
 
@@ -55,7 +64,20 @@ public struct PendingSyncIndex: Sendable, Equatable {
     public mutating func removeAll(for relay: RelayURL) -> [PendingBatch] {
         let removed = byRelay.removeValue(forKey: relay) ?? []
         for batch in removed { relayOfBatch[batch.id] = nil }
+        rootBatchCounts[relay] = nil
         return removed
+    }
+
+    /// Whether a pending batch of `relay` holds root event `id`.
+    public func hasPendingRoot(_ id: String, on relay: RelayURL) -> Bool { rootBatchCounts[relay]?[id] != nil }
+
+    private mutating func forgetRoots(of batch: PendingBatch, on relay: RelayURL) {
+        guard var counts = rootBatchCounts.removeValue(forKey: relay) else { return }
+        for root in batch.rootEvents {
+            guard let n = counts[root] else { continue }
+            counts[root] = n > 1 ? n - 1 : nil
+        }
+        if !counts.isEmpty { rootBatchCounts[relay] = counts }
     }
 
     /// Everything in flight on `relay`: the union of its batches (repos at the highest level).

@@ -66,4 +66,24 @@ struct PendingSyncIndexTests {
                                                              rootEvents: [F.eventID(1), F.eventID(2)]))
         #expect(index.pendingNeeds(for: F.url("wss://none.example")).isEmpty)
     }
+
+    @Test func pendingRootsAreCountedAcrossOverlappingBatches() {
+        var index = PendingSyncIndex()
+        let a = F.url("wss://a.example")
+        let b = F.url("wss://b.example")
+        let first = index.add(relay: a, repos: [:], rootEvents: [F.eventID(1), F.eventID(2)])
+        let second = index.add(relay: a, repos: [:], rootEvents: [F.eventID(2), F.eventID(3)])
+        index.add(relay: b, repos: [:], rootEvents: [F.eventID(4)])
+        #expect(index.hasPendingRoot(F.eventID(2), on: a))
+        #expect(!index.hasPendingRoot(F.eventID(4), on: a))
+        index.complete(first.id)
+        // 2 is still in the second batch; 1 is gone.
+        #expect(!index.hasPendingRoot(F.eventID(1), on: a))
+        #expect(index.hasPendingRoot(F.eventID(2), on: a))
+        index.complete(second.id)
+        #expect(!index.hasPendingRoot(F.eventID(2), on: a) && !index.hasPendingRoot(F.eventID(3), on: a))
+        index.removeAll(for: b)
+        #expect(!index.hasPendingRoot(F.eventID(4), on: b))
+        #expect(index.isEmpty)
+    }
 }
