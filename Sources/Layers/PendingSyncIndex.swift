@@ -80,13 +80,6 @@ public struct PendingSyncIndex: Sendable, Equatable {
         if !counts.isEmpty { rootBatchCounts[relay] = counts }
     }
 
-    /// Everything in flight on `relay`: the union of its batches (repos at the highest level).
-    public func pendingNeeds(for relay: RelayURL) -> RelaySyncNeeds {
-        var needs = RelaySyncNeeds()
-        for batch in batches(for: relay) { needs.formUnion(batch.needs) }
-        return needs
-    }
-
     /// Whether `relay` has a batch in flight.
     public func hasPending(for relay: RelayURL) -> Bool { byRelay[relay] != nil }
 

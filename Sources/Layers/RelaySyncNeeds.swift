@@ -3,7 +3,7 @@ import Nostr
 /// What one relay must sync: repositories (with the level each needs) and root events.
 ///
 /// Used for desired targets (``deriveRelayTargets(_:)``), for what is in flight
-/// (``PendingSyncIndex/pendingNeeds(for:)``) and for what is confirmed
+/// (each ``PendingBatch``) and for what is confirmed
 /// (``ConfirmedSyncIndex/needs(for:)``). Coverage is level-aware: a repo held at `.full`
 /// covers a `.stateOnly` need, a repo held at `.stateOnly` does not cover a `.full` need
 /// (decisions: Sync level per item).

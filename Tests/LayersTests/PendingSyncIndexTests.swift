@@ -56,17 +56,6 @@ struct PendingSyncIndexTests {
         #expect(index.batches(for: b) == [other])
     }
 
-    @Test("pendingNeeds is the union of the relay's batches, repos at their highest level")
-    func pendingNeeds() {
-        var index = PendingSyncIndex()
-        index.add(relay: a, repos: [F.ref("x"): .stateOnly, F.ref("y"): .full], rootEvents: [F.eventID(1)])
-        index.add(relay: a, repos: [F.ref("x"): .full], rootEvents: [F.eventID(2)])
-        index.add(relay: b, repos: [F.ref("z"): .full], rootEvents: [])
-        #expect(index.pendingNeeds(for: a) == RelaySyncNeeds(repos: [F.ref("x"): .full, F.ref("y"): .full],
-                                                             rootEvents: [F.eventID(1), F.eventID(2)]))
-        #expect(index.pendingNeeds(for: F.url("wss://none.example")).isEmpty)
-    }
-
     @Test func pendingRootsAreCountedAcrossOverlappingBatches() {
         var index = PendingSyncIndex()
         let a = F.url("wss://a.example")
