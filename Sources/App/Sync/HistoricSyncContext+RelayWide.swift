@@ -19,30 +19,19 @@ extension HistoricSyncContext {
     /// recorded first, so that path uses REQ/EOSE).
     func reconcileRelayWide(since: Int64?, localFilters: [Filter]) async -> HistoricOutcome? {
         guard await negentropySlots.acquire() else { return .aborted }
-        let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
-        let subscriptionID = await coordinator.nextSubscriptionID("neg")
-        let store = self.store
-        let result = await NegentropyClientSession.runSplitting(
-            link: link, subscriptionID: subscriptionID, filter: Filter(since: since), now: Int64(now),
-            frameSizeLimit: configuration.negentropyFrameSizeLimit, splitBlockedWindows: false, classify: RefusalClassifier.classify,
-            storageFor: { window in try store.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) }) })
-        await link.finish()
+        let result = await reconcile(Filter(since: since), localFilters: localFilters, splitBlockedWindows: false)
         await negentropySlots.release()
         switch result {
         case .success(let diff):
             await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
-            let known = rejected.allIDs()
-            let wanted = diff.need.map(\.hex).filter { !known.contains($0) }
+            let wanted = wantedIDs(diff)
             await coordinator.relayWideReconciled(relay, rounds: diff.rounds, bytesSent: diff.bytesSent, bytesReceived: diff.bytesReceived,
                                                   need: diff.need.count, fetching: wanted.count)
             return await fetch(ids: wanted)
         case .failure(.disconnected):
             return .aborted
-        case .failure(.unsupported(let why)):
-            await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
-        case .failure(.timeout):
-            await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
-                                                reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
+        case .failure(let failure) where await learnedUnsupported(from: failure):
+            break
         case .failure(let failure):
             await coordinator.relayWideFailed(relay, reason: failure.description)
         }

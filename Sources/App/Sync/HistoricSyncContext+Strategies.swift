@@ -19,16 +19,11 @@ extension HistoricSyncContext {
             switch result {
             case .success(let diff):
                 await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
-                let known = rejected.allIDs()
-                let wanted = diff.need.map(\.hex).filter { !known.contains($0) }
-                return await fetch(ids: wanted)
+                return await fetch(ids: wantedIDs(diff))
             case .failure(.disconnected):
                 return .aborted
-            case .failure(.unsupported(let why)):
-                await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
-            case .failure(.timeout):
-                await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
-                                                    reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
+            case .failure(let failure) where await learnedUnsupported(from: failure):
+                break
             case .failure(.rateLimited) where attempt < 5:
                 await coordinator.waitForRateLimitEnd(relay)
                 return await sync(filter, tryNegentropy: true, attempt: attempt + 1)
@@ -43,17 +38,48 @@ extension HistoricSyncContext {
     }
 
     /// One NIP-77 reconciliation of `filter` against the local store (bisecting windows the
-    /// relay refuses as too large).
-    func reconcile(_ filter: Filter) async -> Result<NegentropyClientResult, NegentropyClientFailure> {
+    /// relay refuses as too large). The local side is the store's listing of `filter`, or of
+    /// `localFilters` together when given (a relay-wide session, whose remote filter names
+    /// no items); `splitBlockedWindows` false ends the run at a `blocked:` answer.
+    func reconcile(_ filter: Filter, localFilters: [Filter]? = nil, splitBlockedWindows: Bool = true)
+        async -> Result<NegentropyClientResult, NegentropyClientFailure>
+    {
         let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
         let subscriptionID = await coordinator.nextSubscriptionID("neg")
+        let store = self.store
         let result = await NegentropyClientSession.runSplitting(
             link: link, subscriptionID: subscriptionID, filter: filter, now: Int64(now),
-            frameSizeLimit: configuration.negentropyFrameSizeLimit, classify: RefusalClassifier.classify,
+            frameSizeLimit: configuration.negentropyFrameSizeLimit, splitBlockedWindows: splitBlockedWindows,
+            classify: RefusalClassifier.classify,
             onTooLarge: { refused in await learnTooLarge(refused) },
-            storageFor: { try storage(for: $0) })
+            storageFor: { window in
+                guard let localFilters else { return try store.negentropyStorage(for: window) }
+                return try store.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) })
+            })
         await link.finish()
         return result
+    }
+
+    /// The ids a completed reconciliation found missing, less those the rejected-events index
+    /// already knows the policy refuses.
+    func wantedIDs(_ diff: NegentropyClientResult) -> [String] {
+        let known = rejected.allIDs()
+        return diff.need.map(\.hex).filter { !known.contains($0) }
+    }
+
+    /// Records what a failed session says about NIP-77 support: true (recorded as not
+    /// supported) for a refusal that says so or silence to the NEG-OPEN.
+    func learnedUnsupported(from failure: NegentropyClientFailure) async -> Bool {
+        switch failure {
+        case .unsupported(let why):
+            await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
+        case .timeout:
+            await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
+                                                reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
+        default:
+            return false
+        }
+        return true
     }
 
     /// A relay refused `filter` as too large: shrink its request limits.

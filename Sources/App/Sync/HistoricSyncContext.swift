@@ -27,11 +27,6 @@ struct HistoricSyncContext: Sendable {
 
     var now: Double { clock.now() }
 
-    /// Local negentropy items for a filter: the real store (decisions: Reconcile against the real store).
-    func storage(for filter: Filter) throws -> NegentropyStorage {
-        try store.negentropyStorage(for: filter)
-    }
-
     /// Result of one REQ until its EOSE.
     enum Collected: Sendable {
         case events([NostrEvent])

@@ -339,8 +339,8 @@ extension SyncCoordinator {
         let freshGroups = state.liveConsolidated
             ? SyncFilterBuilder.pack(fresh, perSubscription: perREQ, limits: state.requestLimits)
             : fresh.map { [$0] }
-        let overThreshold = state.liveSubscriptions.count + freshGroups.count > min(configuration.consolidationThreshold, liveSubscriptionBudget(state))
         let budget = liveSubscriptionBudget(state)
+        let overThreshold = state.liveSubscriptions.count + freshGroups.count > min(configuration.consolidationThreshold, budget)
         let overBudget = state.liveConsolidated && !state.liveLayer3Approximate
             && state.liveSubscriptions.count + freshGroups.count > budget
         if consolidating || forceConsolidation || (!state.liveConsolidated && overThreshold) || overBudget {
