@@ -53,4 +53,20 @@ public enum ChildWorker {
         }
         return try JSONDecoder().decode(T.self, from: Data(line.utf8))
     }
+
+    /// Runs `executable arguments`, waits on this thread, and returns the last line it
+    /// printed (for a worker that is not itself measuring anything while it waits).
+    public static func lastLine(executable: String = ownExecutable, arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw Failure.exited(status: process.terminationStatus, arguments: arguments) }
+        guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { throw Failure.noOutput(arguments: arguments) }
+        return String(line)
+    }
 }

@@ -19,16 +19,11 @@ enum SyncWorkerProcess {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             fatalError("\(executable.path) is missing: build it with `swift build -c release --product SyncWorker` in Benchmarks/ (`make bench` does)")
         }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [mode.rawValue]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
-            fatalError("SyncWorker \(mode.rawValue) failed (exit \(process.terminationStatus))")
+        let line: String
+        do {
+            line = try ChildWorker.lastLine(executable: executable.path, arguments: [mode.rawValue])
+        } catch {
+            fatalError("SyncWorker \(mode.rawValue) failed: \(error)")
         }
         return try JSONDecoder().decode(SyncRun.Result.self, from: Data(line.utf8))
     }

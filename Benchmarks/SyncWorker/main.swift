@@ -27,20 +27,14 @@ func printJSON(_ value: some Encodable) throws {
 
 /// Runs this executable with `step` and returns the last line it printed.
 func child(_ step: String) throws -> String {
-    let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? arguments[0]
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: own)
-    process.arguments = [step]
-    let output = Pipe()
-    process.standardOutput = output
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0, let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else {
-        fail("SyncWorker \(step) failed (exit \(process.terminationStatus))")
+    let line: String
+    do {
+        line = try ChildWorker.lastLine(arguments: [step])
+    } catch {
+        fail("SyncWorker \(step) failed: \(error)")
     }
     FileHandle.standardError.write(Data("\(step): \(line)\n".utf8))
-    return String(line)
+    return line
 }
 
 switch arguments.count == 2 ? arguments[1] : "" {
