@@ -46,7 +46,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .target(name: "Reconcile", dependencies: ["Nostr", "COpenSSLCrypto"]),
+        .target(
+            name: "Reconcile",
+            dependencies: ["Nostr", "COpenSSLCrypto", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(name: "Health", dependencies: ["Nostr"]),
         .target(
             // Named SyncMetrics because swift-metrics already owns the module name `Metrics`.
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "Transport",
             dependencies: [
-                "Nostr", "Health", "SyncMetrics",
+                "Nostr", "Health", "SyncMetrics", "Reconcile",
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "HummingbirdWSCompression", package: "hummingbird-websocket"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),

@@ -1,5 +1,6 @@
 import Health
 import Nostr
+import Reconcile
 import Transport
 
 /// The coordinator's record of one remote relay.
@@ -12,16 +13,11 @@ struct RelaySyncState {
     /// The relay's connection actor: one per relay URL for as long as the relay is
     /// tracked, reused by every reconnect.
     let connection: RemoteRelayConnection
-    /// Bounds the NIP-77 sessions run against this relay at once.
-    let negentropySlots: AsyncSlots
-    /// Bounds the historic REQs (id fetches, pages) open on this relay at once.
-    let requestSlots: AsyncSlots
-    /// Ids being fetched over the current connection, shared by its batches (new for every
-    /// connection: a fetch of a lost connection must not hold up the next one's batches).
-    var fetchLedger = IdFetchLedger()
+    /// The relay's reconciler: runs its historic batches, owns their slots and fetch
+    /// ledger and what the relay taught about NIP-77.
+    let reconciler: RelayReconciler
     var session: (any RelaySession)?
     var lastEventAt: Double?
-    var negentropy: NegentropySupport = .unknown
     /// Live subscriptions by id (one filter each, or several once consolidated).
     var liveSubscriptions: [String: [Filter]] = [:]
     /// Whether the live set is consolidated: filters packed several per REQ and Layer 3
@@ -53,14 +49,13 @@ struct RelaySyncState {
     /// session (a GRASP server the node synced before: fresh start or daily resync).
     var relayWideNext = false
 
-    init(isBootstrap: Bool, connection: RemoteRelayConnection, negentropySessions: Int, historicRequests: Int,
+    init(isBootstrap: Bool, connection: RemoteRelayConnection, reconciler: RelayReconciler,
          requestLimits: RequestLimits = RequestLimits(), lifecycle: RelayLifecycleConfiguration = RelayLifecycleConfiguration()) {
         self.lifecycle = RelayLifecycleStateMachine(configuration: lifecycle)
         self.isBootstrap = isBootstrap
         self.requestLimits = requestLimits
         self.connection = connection
-        negentropySlots = AsyncSlots(capacity: negentropySessions)
-        requestSlots = AsyncSlots(capacity: historicRequests)
+        self.reconciler = reconciler
     }
 
     /// The connection status (the lifecycle's).

@@ -1,5 +1,6 @@
-import Nostr
 import Layers
+import Nostr
+import Reconcile
 
 /// Settings of the GRASP-02 sync engine: the reference's constants as defaults, with the
 /// operator options (decisions: Reference constants as defaults).
@@ -93,5 +94,14 @@ public struct SyncConfiguration: Sendable {
         self.batchFilterConcurrency = batchFilterConcurrency
         self.requestLimits = requestLimits
         self.maxLiveSubscriptions = maxLiveSubscriptions
+    }
+
+    /// The historic-sync tunables each relay's reconciler runs with.
+    public var reconciler: ReconcilerConfiguration {
+        ReconcilerConfiguration(
+            disableNegentropy: disableNegentropy, requestTimeout: requestTimeout, negentropyFrameSizeLimit: negentropyFrameSizeLimit,
+            idFetchChunk: idFetchChunk, idFetchConcurrency: idFetchConcurrency, idFetchRetries: idFetchRetries, pageLimit: pageLimit,
+            batchFilterConcurrency: batchFilterConcurrency, negentropySessions: negentropySessionsPerRelay,
+            historicRequests: historicRequestsPerRelay)
     }
 }

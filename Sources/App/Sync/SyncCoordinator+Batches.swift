@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import Nostr
+import Reconcile
 
 extension SyncCoordinator {
     /// Registers a pending batch (before any request goes out; decisions: Register before you request), opens the live
@@ -9,8 +10,8 @@ extension SyncCoordinator {
     /// `relayWide`: the batch covers every item of a GRASP server; with NIP-77 it is first
     /// reconciled in one relay-wide session, and only if that fails by its item filters.
     func startBatch(relay url: RelayURL, needs: RelaySyncNeeds, since: Int64?, isGeneric: Bool, relayWide: Bool = false) {
-        guard let state = relays[url], let session = state.session, let router = routers[url] else { return }
-        let useNegentropy = !configuration.disableNegentropy && state.negentropy != .unsupported
+        guard let state = relays[url], state.session != nil, routers[url] != nil else { return }
+        let useNegentropy = state.reconciler.negentropyAllowed
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
         // reference's 100 per filter.
         let historicFilters: [Filter]
@@ -27,49 +28,16 @@ extension SyncCoordinator {
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
         relays[url]?.lifecycle.batchStarted()
         openLiveSubscriptions(for: url, needs: needs, isGeneric: isGeneric)
-        let context = HistoricSyncContext(
-            relay: url, generation: state.generation, session: session, router: router, store: ingestor.store,
-            rejected: ingestor.rejected, clock: clock, configuration: configuration, coordinator: self,
-            subscriptionPrefix: "hist", negentropySlots: state.negentropySlots,
-            requestSlots: state.requestSlots, fetchLedger: state.fetchLedger)
-        // Side by side only with NIP-77: each session diffs against what is stored by then,
-        // while REQ/EOSE pages of overlapping filters would download the same events twice.
-        let width = useNegentropy ? max(1, configuration.batchFilterConcurrency) : 1
         // The relay-wide session's local side: what the relay should hold for this node.
-        let relayWideLocal: [Filter]? = relayWide && useNegentropy && !isGeneric
-            ? SyncFilterBuilder.layer1(since: since, live: false) + historicFilters : nil
+        let relayWide = relayWide && useNegentropy && !isGeneric
+            ? HistoricBatch.RelayWideScope(since: since, localFilters: SyncFilterBuilder.layer1(since: since, live: false) + historicFilters)
+            : nil
+        let historic = HistoricBatch(id: batch.id, generation: state.generation, filters: historicFilters,
+                                     negentropy: useNegentropy, relayWide: relayWide)
+        let reconciler = state.reconciler
         spawn { [weak self] in
-            let owner = self
-            if let relayWideLocal, let outcome = await context.reconcileRelayWide(since: since, localFilters: relayWideLocal) {
-                await owner?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
-                return
-            }
-            // The batch's filters run side by side (the relay's session and REQ slots bound
-            // the real concurrency); NIP-77 is tried while the relay is not known to refuse it.
-            let outcome = await withTaskGroup(of: HistoricOutcome.self) { group -> HistoricOutcome in
-                var next = 0
-                var outcome = HistoricOutcome.complete
-                func startNext() {
-                    guard next < historicFilters.count else { return }
-                    let filter = historicFilters[next]
-                    next += 1
-                    group.addTask {
-                        let tryNegentropy = useNegentropy ? (await owner?.negentropyAllowed(url) ?? false) : false
-                        return await context.sync(filter, tryNegentropy: tryNegentropy)
-                    }
-                }
-                for _ in 0..<width { startNext() }
-                while let result = await group.next() {
-                    if case .aborted = result {
-                        group.cancelAll()
-                        return .aborted
-                    }
-                    if case .failed = result, outcome == .complete { outcome = result }
-                    startNext()
-                }
-                return outcome
-            }
-            await owner?.batchFinished(batch.id, relay: url, generation: context.generation, outcome: outcome)
+            let outcome = await reconciler.run(historic)
+            await self?.batchFinished(historic.id, relay: url, generation: historic.generation, outcome: outcome)
         }
     }
 
@@ -99,12 +67,12 @@ extension SyncCoordinator {
     }
 
     func negentropyAllowed(_ url: RelayURL) -> Bool {
-        !configuration.disableNegentropy && relays[url]?.negentropy != .unsupported
+        relays[url].map(\.reconciler.negentropyAllowed) ?? !configuration.disableNegentropy
     }
 
     /// A relay refused a request carrying `refusedBytes` of values as too large: later
     /// requests to it stay under half of that (logged once per change, persisted).
-    func learnedRequestTooLarge(_ url: RelayURL, generation: Int, refusedBytes: Int) {
+    public func learnedRequestTooLarge(_ url: RelayURL, generation: Int, refusedBytes: Int) {
         guard var state = relays[url], state.generation == generation else { return }
         let shrunk = state.requestLimits.shrunk(belowRefused: refusedBytes)
         guard shrunk != state.requestLimits else { return }
@@ -112,23 +80,6 @@ extension SyncCoordinator {
         state.requestLimits = shrunk
         relays[url] = state
         stateDirty = true
-    }
-
-    /// One NIP-77 session failed for a reason that does not say the relay lacks NIP-77: that
-    /// filter goes through REQ/EOSE, NIP-77 stays in use.
-    func negentropySessionFailed(_ url: RelayURL, filter: Filter, reason: String) {
-        logger.warning("relay \(url): NIP-77 session failed (\(reason)); syncing that filter with REQ/EOSE")
-    }
-
-    /// Records what a session taught us about NIP-77 (from behaviour, re-probed daily; decisions: NIP-77 support is learned and re-probed).
-    func learnedNegentropy(_ url: RelayURL, generation: Int, supported: Bool, reason: String? = nil) {
-        guard var state = relays[url], state.generation == generation else { return }
-        let new: NegentropySupport = supported ? .supported : .unsupported
-        if state.negentropy != new {
-            if !supported { logger.info("relay \(url) does not do NIP-77 (\(reason ?? "")); using REQ/EOSE") }
-            state.negentropy = new
-            relays[url] = state
-        }
     }
 
     /// A batch's network work ended: confirm it (marked failed when data is missing).

@@ -146,10 +146,12 @@ extension SyncCoordinator {
         }
         state.session = session
         state.lastError = nil
-        state.fetchLedger = IdFetchLedger()
         relays[url] = state
         let router = SubscriptionRouter()
         routers[url] = router
+        let clock = self.clock
+        await state.reconciler.connectionOpened(
+            generation: generation, channel: RoutedRelayChannel(session: session, router: router, now: { clock.now() }))
         startWorker(url, session: session, router: router, generation: generation)
         await perform(actions, for: url)
     }
@@ -202,7 +204,7 @@ extension SyncCoordinator {
     /// The daily resync's sync: forget what was learned about NIP-77, refresh the
     /// NIP-11 document if stale, then a fresh start.
     func resync(_ url: RelayURL) async {
-        relays[url]?.negentropy = .unknown
+        relays[url]?.reconciler.negentropySupport = .unknown
         _ = await refreshRelayInformationIfStale(url)
         await freshStart(url)
     }
@@ -423,7 +425,7 @@ extension SyncCoordinator {
     /// A historic request was refused for the relay's subscription cap: consolidate the
     /// live set (closing the old one first) and return once the CLOSEs and the new REQs are
     /// sent, so the caller's retry finds room.
-    func relieveSubscriptionPressure(_ url: RelayURL, reason: String) async {
+    public func relieveSubscriptionPressure(_ url: RelayURL, reason: String) async {
         guard var state = relays[url] else { return }
         let before = state.subscriptionCap
         state.learnSubscriptionCap(from: reason, openNow: state.liveSubscriptions.count + configuration.historicRequestsPerRelay)
@@ -456,7 +458,7 @@ extension SyncCoordinator {
 
     /// Suspends the caller (a historic batch task, never the coordinator) until the relay's
     /// rate-limit cooldown ends or the connection goes away (a scheduled continuation; decisions: Rate-limited work waits off the engine).
-    func waitForRateLimitEnd(_ url: RelayURL) async {
+    public func waitForRateLimitEnd(_ url: RelayURL) async {
         guard await health.isRateLimited(url.description), relays[url]?.session != nil, !stopped else { return }
         await withCheckedContinuation { continuation in
             rateLimitWaiters[url, default: []].append(continuation)

@@ -1,6 +1,7 @@
 import Foundation
 import Layers
 import Nostr
+import Reconcile
 import Transport
 
 /// What survives a restart (decisions: Restart is a quick reconnect): confirmed sync state
@@ -46,7 +47,7 @@ extension SyncCoordinator {
             if state.deliveredEvents { delivered.append(url.description) }
             if state.requestLimits != configuration.requestLimits { limits[url.description] = state.requestLimits }
             if state.status.isConnected { lastSeen[url.description] = now } else if let d = state.disconnectedAt { lastSeen[url.description] = d }
-            support[url.description] = state.negentropy
+            support[url.description] = state.reconciler.negentropySupport
         }
         let snapshot = PersistedSyncState(savedAt: now, confirmed: confirmed, lastSeen: lastSeen, negentropy: support,
                                           requestLimits: limits, deliveredEvents: delivered.sorted(), graspServers: grasp,
@@ -82,7 +83,7 @@ extension SyncCoordinator {
                 guard let url = RelayURL(key), !configuration.ownURLs.contains(url) else { continue }
                 var state = relays[url] ?? newRelayState(url, bootstrap: configuration.bootstrapRelays.contains(url))
                 state.disconnectedAt = seen
-                state.negentropy = snapshot.negentropy[key] ?? .unknown
+                state.reconciler.negentropySupport = snapshot.negentropy[key] ?? .unknown
                 if let learned = snapshot.requestLimits?[key] { state.requestLimits = learned }
                 if delivered.contains(key) { state.deliveredEvents = true }
                 state.graspServer = snapshot.graspServers?[key]

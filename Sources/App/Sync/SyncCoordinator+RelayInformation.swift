@@ -30,15 +30,4 @@ extension SyncCoordinator {
         relays[url] = current
         return true
     }
-
-    /// A relay-wide reconciliation ended: what it cost and found (logged).
-    func relayWideReconciled(_ url: RelayURL, rounds: Int, bytesSent: Int, bytesReceived: Int, need: Int, fetching: Int) {
-        logger.info("relay \(url): relay-wide reconciliation in \(rounds) rounds, \(bytesSent) bytes up, \(bytesReceived) down; \(need) missing, \(fetching) to fetch")
-    }
-
-    /// A relay-wide reconciliation failed for a reason other than NIP-77 support: the
-    /// batch runs its item filters.
-    func relayWideFailed(_ url: RelayURL, reason: String) {
-        logger.warning("relay \(url): relay-wide reconciliation failed (\(reason)); syncing the batch with its item filters")
-    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Health
 import Layers
 import Nostr
+import Reconcile
 import Transport
 import SyncMetrics
 
@@ -105,14 +106,9 @@ extension SyncCoordinator {
         return owing
     }
 
-    /// `deriveRelayTargets(desired)`, cached until `desired` changes (it walks every repo and
-    /// root event, and the engine asks on every tick).
-    func relayTargets() -> [RelayURL: RelaySyncNeeds] {
-        if let cached = cachedTargets, cached.revision == desiredRevision { return cached.targets }
-        let targets = deriveRelayTargets(desired)
-        cachedTargets = (desiredRevision, targets)
-        return targets
-    }
+    /// What every relay must sync: the desired index keeps it up to date as it changes
+    /// (equal to `deriveRelayTargets(desired)` without walking every repo and root event).
+    func relayTargets() -> [RelayURL: RelaySyncNeeds] { desired.relayTargets }
 
     /// The state every gauge is derived from, each tick (decisions: Gauges derived from state).
     func metricsSnapshot() async -> SyncMetricsSnapshot {
@@ -129,7 +125,7 @@ extension SyncCoordinator {
                 confirmedRootEvents: needs.rootEvents.count, pendingBatches: pending.batches(for: url).count,
                 lastError: state.lastError ?? healthError)
             // NIP-77 or REQ/EOSE, as the next historic batch would run (nil: not probed yet).
-            switch (configuration.disableNegentropy, state.negentropy) {
+            switch (configuration.disableNegentropy, state.reconciler.negentropySupport) {
             case (true, _), (_, .unsupported): snapshot.syncMode = .req
             case (_, .supported): snapshot.syncMode = .nip77
             case (_, .unknown): snapshot.syncMode = nil
@@ -156,7 +152,7 @@ extension SyncCoordinator {
     public func trackedRelays() -> [RelayURL: RelayConnectionStatus] { relays.mapValues(\.status) }
 
     /// What NIP-77 support was learned for a relay.
-    public func negentropySupport(_ url: RelayURL) -> NegentropySupport? { relays[url]?.negentropy }
+    public func negentropySupport(_ url: RelayURL) -> NegentropySupport? { relays[url]?.reconciler.negentropySupport }
 
     /// The desired index (tests, status).
     public func desiredIndex() -> RepoSyncIndex { desired }

@@ -33,9 +33,8 @@ public actor SyncCoordinator {
     var desired = RepoSyncIndex() {
         didSet { desiredRevision += 1 }
     }
-    /// Bumped on every change of `desired`; `relayTargets()` recomputes only then.
+    /// Bumped on every change of `desired`; `relaysOwingWork()` recomputes only then.
     var desiredRevision = 0
-    var cachedTargets: (revision: Int, targets: [RelayURL: RelaySyncNeeds])?
     /// Confirmed state changed since it was last persisted (written from `tick`).
     var stateDirty = false
     var lastPersistedAt: Double?
@@ -194,9 +193,12 @@ public actor SyncCoordinator {
 
     /// A new relay record with the configured slots, request limits and lifecycle tunables.
     func newRelayState(_ url: RelayURL, bootstrap: Bool) -> RelaySyncState {
-        RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
-                       negentropySessions: configuration.negentropySessionsPerRelay,
-                       historicRequests: configuration.historicRequestsPerRelay, requestLimits: configuration.requestLimits,
+        let reconciler = RelayReconciler(
+            relay: url, configuration: configuration.reconciler,
+            local: StoreItemSource(store: ingestor.store, rejected: ingestor.rejected), clock: clock, host: self,
+            classify: RefusalClassifier.classify, logger: logger)
+        return RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
+                       reconciler: reconciler, requestLimits: configuration.requestLimits,
                        lifecycle: RelayLifecycleConfiguration(
                            quickReconnectWindow: configuration.quickReconnectWindow,
                            catchUpMargin: configuration.catchUpMargin, settleDelay: configuration.settleDelay))
@@ -283,3 +285,7 @@ public actor SyncCoordinator {
         startBatch(relay: action.relay, needs: action.needs, since: nil, isGeneric: false, relayWide: relayWide)
     }
 }
+
+/// Reconcilers ask the engine to wait out rate limits, make room in a relay's
+/// subscription table and record request limits they learned.
+extension SyncCoordinator: RelayReconcilerHost {}

@@ -9,9 +9,16 @@ public protocol NegentropyLink: Sendable {
     /// The next event for this session: a relay message, an idle timeout, or nil when the
     /// connection ended.
     func next() async -> NegentropyLinkEvent?
+    /// The session is over: release what the link holds (its subscription, any gate).
+    func finish() async
 }
 
 /// An input of a client session.
+extension NegentropyLink {
+    /// Nothing to release by default.
+    public func finish() async {}
+}
+
 public enum NegentropyLinkEvent: Sendable, Equatable {
     case message(RelayMessage)
     /// The driver's idle timer fired (no NEG-MSG progress for the idle timeout).

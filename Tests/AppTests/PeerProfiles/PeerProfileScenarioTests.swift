@@ -2,6 +2,7 @@ import App
 import Foundation
 import Health
 import Nostr
+import Reconcile
 import Testing
 import TransportTestKit
 

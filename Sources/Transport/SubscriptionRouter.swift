@@ -1,19 +1,15 @@
 import Foundation
 import Nostr
+import Reconcile
 
 /// Routes a connection's inbound messages to the historic requests and NIP-77 sessions
 /// waiting for them, by subscription id. A NOTICE carries no id: it goes to the oldest NIP-77
 /// session still waiting for its first reply (relays answer a connection's messages in
 /// order, and strfry refuses an oversized NEG-OPEN with a NOTICE), and to nobody else. Deadlines are checked by `expire(now:)` from the coordinator's tick,
 /// so tests drive timeouts in virtual time.
-final class SubscriptionRouter: @unchecked Sendable {
-    enum Delivery: Sendable, Equatable {
-        case message(RelayMessage)
-        /// No progress before the deadline.
-        case timeout
-        /// The connection ended.
-        case disconnected
-    }
+public final class SubscriptionRouter: @unchecked Sendable {
+    /// What a registered subscription receives (Reconcile's type: reconcilers read it).
+    public typealias Delivery = RequestDelivery
 
     private struct Waiter {
         var continuation: AsyncStream<Delivery>.Continuation
@@ -28,11 +24,13 @@ final class SubscriptionRouter: @unchecked Sendable {
     private var closed = false
     private var sendOrder = 0
     /// Held while a NEG-OPEN is marked and sent, so the order of marks is the wire order.
-    let negentropyOpenGate = AsyncSlots(capacity: 1)
+    public init() {}
+
+    public let negentropyOpenGate = AsyncSlots(capacity: 1)
 
     /// Registers `subscriptionID` (before its REQ/NEG-OPEN is sent, so nothing is missed;
     /// decisions: Register before you request) and returns its deliveries.
-    func register(_ subscriptionID: String, now: Double, timeout: Double) -> AsyncStream<Delivery> {
+    public func register(_ subscriptionID: String, now: Double, timeout: Double) -> AsyncStream<Delivery> {
         let (stream, continuation) = AsyncStream<Delivery>.makeStream()
         let alreadyClosed: Bool = lock.withLock {
             if closed { return true }
@@ -49,21 +47,21 @@ final class SubscriptionRouter: @unchecked Sendable {
 
     /// Marks `subscriptionID` (registered) as a NEG-OPEN about to be sent: NOTICEs go to the
     /// oldest such session until a reply with its id arrives.
-    func markAwaitingFirstReply(_ subscriptionID: String) {
+    public func markAwaitingFirstReply(_ subscriptionID: String) {
         lock.withLock {
             sendOrder += 1
             waiters[subscriptionID]?.awaitingFirstReply = sendOrder
         }
     }
 
-    func unregister(_ subscriptionID: String) {
+    public func unregister(_ subscriptionID: String) {
         let w = lock.withLock { waiters.removeValue(forKey: subscriptionID) }
         w?.continuation.finish()
     }
 
     /// Delivers a message; returns whether a waiter took it. Any delivery counts as progress.
     @discardableResult
-    func route(_ message: RelayMessage, now: Double) -> Bool {
+    public func route(_ message: RelayMessage, now: Double) -> Bool {
         if case .notice = message {
             let oldest: AsyncStream<Delivery>.Continuation? = lock.withLock {
                 waiters.values.filter { $0.awaitingFirstReply != nil }.min { $0.awaitingFirstReply! < $1.awaitingFirstReply! }?.continuation
@@ -84,7 +82,7 @@ final class SubscriptionRouter: @unchecked Sendable {
     }
 
     /// Fires `.timeout` for every waiter past its deadline (each fires once per timeout period).
-    func expire(now: Double) {
+    public func expire(now: Double) {
         let due: [AsyncStream<Delivery>.Continuation] = lock.withLock {
             var out: [AsyncStream<Delivery>.Continuation] = []
             for (id, var w) in waiters where w.deadline <= now {
@@ -98,7 +96,7 @@ final class SubscriptionRouter: @unchecked Sendable {
     }
 
     /// Ends every waiter with `.disconnected`; later registrations end at once.
-    func closeAll() {
+    public func closeAll() {
         let all: [AsyncStream<Delivery>.Continuation] = lock.withLock {
             closed = true
             defer { waiters.removeAll() }
@@ -110,9 +108,9 @@ final class SubscriptionRouter: @unchecked Sendable {
         }
     }
 
-    var count: Int { lock.withLock { waiters.count } }
+    public var count: Int { lock.withLock { waiters.count } }
 
-    static func subscriptionID(of message: RelayMessage) -> String? {
+    public static func subscriptionID(of message: RelayMessage) -> String? {
         switch message {
         case .event(let id, _), .eose(let id), .closed(let id, _), .negMsg(let id, _), .negErr(let id, _, _), .count(let id, _):
             return id

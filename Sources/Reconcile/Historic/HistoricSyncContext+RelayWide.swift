@@ -1,7 +1,5 @@
 import Foundation
-import Health
 import Nostr
-import Reconcile
 
 extension HistoricSyncContext {
     /// One NIP-77 reconciliation of everything a GRASP server holds (`{}`, with `since`)
@@ -23,17 +21,17 @@ extension HistoricSyncContext {
         await negentropySlots.release()
         switch result {
         case .success(let diff):
-            await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
+            await reconciler.learnedNegentropy(generation: generation, supported: true)
             let wanted = wantedIDs(diff)
-            await coordinator.relayWideReconciled(relay, rounds: diff.rounds, bytesSent: diff.bytesSent, bytesReceived: diff.bytesReceived,
-                                                  need: diff.need.count, fetching: wanted.count)
+            await reconciler.relayWideReconciled(rounds: diff.rounds, bytesSent: diff.bytesSent, bytesReceived: diff.bytesReceived,
+                                                 need: diff.need.count, fetching: wanted.count)
             return await fetch(ids: wanted)
         case .failure(.disconnected):
             return .aborted
         case .failure(let failure) where await learnedUnsupported(from: failure):
             break
         case .failure(let failure):
-            await coordinator.relayWideFailed(relay, reason: failure.description)
+            await reconciler.relayWideFailed(reason: failure.description)
         }
         return nil
     }

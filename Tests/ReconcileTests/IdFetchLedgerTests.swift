@@ -1,4 +1,4 @@
-@testable import App
+@testable import Reconcile
 import Testing
 
 @Suite("IdFetchLedger: each missing id fetched once across side-by-side sessions")

@@ -1,5 +1,5 @@
 import Testing
-@testable import App
+@testable import Reconcile
 
 @Suite("AsyncSlots: bounded concurrency for per-relay sessions")
 struct AsyncSlotsTests {

@@ -1,5 +1,5 @@
 /// How a historic batch's network work ended.
-enum HistoricOutcome: Sendable, Equatable {
+public enum HistoricOutcome: Sendable, Equatable {
     /// Everything requested arrived.
     case complete
     /// The batch finished but some data could not be obtained (retries exhausted, a

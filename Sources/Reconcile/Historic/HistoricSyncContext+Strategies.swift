@@ -1,7 +1,5 @@
 import Foundation
-import Health
 import Nostr
-import Reconcile
 
 extension HistoricSyncContext {
     /// Historic sync of one filter: NIP-77 against the local store when the relay may
@@ -18,20 +16,20 @@ extension HistoricSyncContext {
             await negentropySlots.release()
             switch result {
             case .success(let diff):
-                await coordinator.learnedNegentropy(relay, generation: generation, supported: true)
+                await reconciler.learnedNegentropy(generation: generation, supported: true)
                 return await fetch(ids: wantedIDs(diff))
             case .failure(.disconnected):
                 return .aborted
             case .failure(let failure) where await learnedUnsupported(from: failure):
                 break
             case .failure(.rateLimited) where attempt < 5:
-                await coordinator.waitForRateLimitEnd(relay)
+                await reconciler.waitForRateLimitEnd()
                 return await sync(filter, tryNegentropy: true, attempt: attempt + 1)
             case .failure(.tooLarge(let reason)):
                 // Refused even at one value: REQ would be refused the same way.
                 return .failed("refused as too large: \(reason)")
             case .failure(let failure):
-                await coordinator.negentropySessionFailed(relay, filter: filter, reason: failure.description)
+                await reconciler.negentropySessionFailed(reason: failure.description)
             }
         }
         return await paginate(filter)
@@ -44,17 +42,17 @@ extension HistoricSyncContext {
     func reconcile(_ filter: Filter, localFilters: [Filter]? = nil, splitBlockedWindows: Bool = true)
         async -> Result<NegentropyClientResult, NegentropyClientFailure>
     {
-        let link = RoutedNegentropyLink(session: session, router: router, timeout: configuration.requestTimeout, now: { clock.now() })
-        let subscriptionID = await coordinator.nextSubscriptionID("neg")
-        let store = self.store
+        let link = channel.negentropyLink(timeout: configuration.requestTimeout)
+        let subscriptionID = await reconciler.nextSubscriptionID("neg")
+        let local = self.local
         let result = await NegentropyClientSession.runSplitting(
             link: link, subscriptionID: subscriptionID, filter: filter, now: Int64(now),
             frameSizeLimit: configuration.negentropyFrameSizeLimit, splitBlockedWindows: splitBlockedWindows,
-            classify: RefusalClassifier.classify,
+            classify: classify,
             onTooLarge: { refused in await learnTooLarge(refused) },
             storageFor: { window in
-                guard let localFilters else { return try store.negentropyStorage(for: window) }
-                return try store.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) })
+                guard let localFilters else { return try local.negentropyStorage(for: window) }
+                return try local.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) })
             })
         await link.finish()
         return result
@@ -63,7 +61,7 @@ extension HistoricSyncContext {
     /// The ids a completed reconciliation found missing, less those the rejected-events index
     /// already knows the policy refuses.
     func wantedIDs(_ diff: NegentropyClientResult) -> [String] {
-        let known = rejected.allIDs()
+        let known = local.knownRejectedIDs()
         return diff.need.map(\.hex).filter { !known.contains($0) }
     }
 
@@ -72,9 +70,9 @@ extension HistoricSyncContext {
     func learnedUnsupported(from failure: NegentropyClientFailure) async -> Bool {
         switch failure {
         case .unsupported(let why):
-            await coordinator.learnedNegentropy(relay, generation: generation, supported: false, reason: why)
+            await reconciler.learnedNegentropy(generation: generation, supported: false, reason: why)
         case .timeout:
-            await coordinator.learnedNegentropy(relay, generation: generation, supported: false,
+            await reconciler.learnedNegentropy(generation: generation, supported: false,
                                                 reason: "no answer to NEG-OPEN within \(Int(configuration.requestTimeout)) s")
         default:
             return false
@@ -84,7 +82,7 @@ extension HistoricSyncContext {
 
     /// A relay refused `filter` as too large: shrink its request limits.
     func learnTooLarge(_ filter: Filter) async {
-        await coordinator.learnedRequestTooLarge(relay, generation: generation, refusedBytes: filter.largestValueListCost)
+        await reconciler.learnedTooLarge(generation: generation, refusedBytes: filter.largestValueListCost)
     }
 
     /// Fetches ids in chunks (300), up to `idFetchConcurrency` chunks in flight, retrying

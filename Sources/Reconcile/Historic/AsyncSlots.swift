@@ -2,19 +2,19 @@
 /// in arrival order. Bounds the NIP-77 sessions the node runs against one relay, so its own
 /// concurrency never trips the relay's session limit (a `blocked:` refusal would otherwise
 /// be taken for a result-size cap and bisected).
-actor AsyncSlots {
-    let capacity: Int
+public actor AsyncSlots {
+    public let capacity: Int
     private var inUse = 0
     private var waiters: [(id: Int, continuation: CheckedContinuation<Bool, Never>)] = []
     private var nextWaiterID = 0
 
-    init(capacity: Int) {
+    public init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
     /// Takes a slot, waiting for one if all are held. Returns false (no slot taken) when the
     /// waiting task is cancelled.
-    func acquire() async -> Bool {
+    public func acquire() async -> Bool {
         if inUse < capacity {
             inUse += 1
             return true
@@ -35,7 +35,7 @@ actor AsyncSlots {
     }
 
     /// Gives a slot back (to the longest waiter, if any).
-    func release() {
+    public func release() {
         if waiters.isEmpty {
             inUse = max(0, inUse - 1)
         } else {
@@ -44,7 +44,7 @@ actor AsyncSlots {
     }
 
     /// Slots held right now.
-    var held: Int { inUse }
+    public var held: Int { inUse }
 
     private func cancelWaiter(_ id: Int) {
         guard let index = waiters.firstIndex(where: { $0.id == id }) else { return }

@@ -1,23 +1,18 @@
 import Foundation
-import Health
 import Nostr
-import Reconcile
-import Store
-import Transport
 
-/// Everything a historic batch task needs, captured once so the task never touches the
-/// coordinator's state except through its actor methods.
+/// Everything a historic batch's filter work needs, captured once per batch by its
+/// ``RelayReconciler``: the work runs off the reconciler's actor (listings and sessions of
+/// several filters side by side) and reports to it through its actor methods.
 struct HistoricSyncContext: Sendable {
     let relay: RelayURL
     let generation: Int
-    let session: any RelaySession
-    let router: SubscriptionRouter
-    let store: any EventStore
-    let rejected: RejectedEventsIndex
+    let channel: any HistoricRelayChannel
+    let local: any LocalItemSource
     let clock: any NodeClock
-    let configuration: SyncConfiguration
-    let coordinator: SyncCoordinator
-    let subscriptionPrefix: String
+    let configuration: ReconcilerConfiguration
+    let classify: @Sendable (String) -> RelayRefusal
+    let reconciler: RelayReconciler
     /// The relay's NIP-77 session slots.
     let negentropySlots: AsyncSlots
     /// The relay's historic REQ slots (id fetches and pages).
@@ -51,9 +46,9 @@ struct HistoricSyncContext: Sendable {
         case nil:
             return result
         case .afterRateLimit?:
-            await coordinator.waitForRateLimitEnd(relay)
+            await reconciler.waitForRateLimitEnd()
         case .afterConsolidation(let reason)?:
-            await coordinator.relieveSubscriptionPressure(relay, reason: reason)
+            await reconciler.relieveSubscriptionPressure(reason: reason)
         }
         return await collect(filter, attempt: attempt + 1)
     }
@@ -63,24 +58,24 @@ struct HistoricSyncContext: Sendable {
 
     /// One REQ until EOSE, CLOSED, timeout or disconnect.
     private func request(_ filter: Filter, attempt: Int) async -> (Collected, Retry?) {
-        let id = await coordinator.nextSubscriptionID(subscriptionPrefix)
-        let deliveries = router.register(id, now: now, timeout: configuration.requestTimeout)
-        defer { router.unregister(id) }
-        do { try await session.send(.req(subscriptionID: id, filters: [filter])) } catch { return (.aborted, nil) }
+        let id = await reconciler.nextSubscriptionID("hist")
+        let deliveries = channel.register(id, timeout: configuration.requestTimeout)
+        defer { channel.unregister(id) }
+        do { try await channel.send(.req(subscriptionID: id, filters: [filter])) } catch { return (.aborted, nil) }
         var events: [NostrEvent] = []
         for await delivery in deliveries {
             switch delivery {
             case .message(.event(_, let event)):
                 events.append(event)
             case .message(.eose):
-                try? await session.send(.close(subscriptionID: id))
+                try? await channel.send(.close(subscriptionID: id))
                 return (.events(events), nil)
             case .message(.closed(_, let reason)):
                 // A CLOSED ends the subscription (decisions: A CLOSED ends the request): rate
                 // limits wait and retry, a full subscription table consolidates and retries, an
                 // oversized REQ is split.
                 let failed = Collected.failed("subscription closed by relay: \(reason)")
-                switch RefusalClassifier.classify(reason) {
+                switch classify(reason) {
                 case .rateLimited where attempt < 5: return (failed, .afterRateLimit)
                 case .subscriptionCap where attempt < 5: return (failed, .afterConsolidation(reason))
                 case .tooLarge: return (.tooLarge(reason), nil)
@@ -89,7 +84,7 @@ struct HistoricSyncContext: Sendable {
             case .message:
                 continue
             case .timeout:
-                try? await session.send(.close(subscriptionID: id))
+                try? await channel.send(.close(subscriptionID: id))
                 return (.failed("no EOSE within \(Int(configuration.requestTimeout)) s"), nil)
             case .disconnected:
                 return (.aborted, nil)

@@ -47,3 +47,19 @@ extension EventStore {
         return try NegentropyStorage(sealing: unique)
     }
 }
+
+/// The store and the rejected-events index as a reconciler's local side.
+struct StoreItemSource: LocalItemSource {
+    let store: any EventStore
+    let rejected: RejectedEventsIndex
+
+    func negentropyStorage(for filter: Filter) throws -> NegentropyStorage {
+        try store.negentropyStorage(for: filter)
+    }
+
+    func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage {
+        try store.negentropyStorage(forUnionOf: filters)
+    }
+
+    func knownRejectedIDs() -> Set<String> { rejected.allIDs() }
+}

@@ -1,12 +1,11 @@
 import Nostr
 import Reconcile
-import Transport
 
 /// A `NegentropyLink` over a relay session whose inbound messages are routed by a
 /// `SubscriptionRouter`. The router's per-session streams are registered by the caller for
 /// every subscription id the session may use (`runSplitting` uses `<id>`, `<id>-2`, ...), so
 /// this link registers lazily when a NEG-OPEN goes out.
-final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
+public final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
     private let session: any RelaySession
     private let router: SubscriptionRouter
     private let now: @Sendable () -> Double
@@ -14,7 +13,7 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
     private var current: AsyncStream<SubscriptionRouter.Delivery>.AsyncIterator?
     private var currentID: String?
 
-    init(session: any RelaySession, router: SubscriptionRouter, timeout: Double, now: @escaping @Sendable () -> Double) {
+    public init(session: any RelaySession, router: SubscriptionRouter, timeout: Double, now: @escaping @Sendable () -> Double) {
         self.session = session
         self.router = router
         self.timeout = timeout
@@ -29,7 +28,7 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
     /// names no session, and may answer accepted ones later (strfry computes them on another
     /// thread), so only one NEG-OPEN at a time may be waiting for its first reply for such a
     /// NOTICE to be matched to it. Sessions still run side by side after their first reply.
-    func send(_ message: ClientMessage) async throws {
+    public func send(_ message: ClientMessage) async throws {
         switch message {
         case .negOpen(let id, _, _):
             if let old = currentID, old != id { router.unregister(old) }
@@ -59,7 +58,7 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
         try await session.send(message)
     }
 
-    func next() async -> NegentropyLinkEvent? {
+    public func next() async -> NegentropyLinkEvent? {
         guard var iterator = current else {
             await releaseGate()
             return nil
@@ -79,7 +78,7 @@ final class RoutedNegentropyLink: NegentropyLink, @unchecked Sendable {
     }
 
     /// Ends the link: unregisters its session and frees the gate.
-    func finish() async {
+    public func finish() async {
         await releaseGate()
         if let id = currentID { router.unregister(id) }
         currentID = nil

@@ -6,15 +6,15 @@
 /// its own; for ids another fetch already claimed it waits for that fetch's outcome instead
 /// of asking again, and counts those of them the other fetch could not get as missing too,
 /// so a batch is never confirmed complete on the strength of a fetch that failed.
-actor IdFetchLedger {
+public actor IdFetchLedger {
     /// What a claim gave the caller.
-    struct Claim: Sendable {
+    public struct Claim: Sendable {
         /// The caller's fetch token (pass it to ``release(_:missing:)``).
-        let token: Int
+        public let token: Int
         /// Ids the caller must fetch itself.
-        let mine: [String]
+        public let mine: [String]
         /// Ids other fetches are getting, by their token.
-        let theirs: [Int: [String]]
+        public let theirs: [Int: [String]]
     }
 
     private var owner: [String: Int] = [:]
@@ -31,13 +31,13 @@ actor IdFetchLedger {
     private var interest: [Int: Int] = [:]
     private var waiters: [Int: [CheckedContinuation<Set<String>, Never>]] = [:]
 
-    init(deliveredLimit: Int = 200_000) {
+    public init(deliveredLimit: Int = 200_000) {
         self.deliveredLimit = deliveredLimit
     }
 
     /// Claims `ids` (duplicates within `ids` are claimed once; ids already fetched over this
     /// connection are left out).
-    func claim(_ ids: [String]) -> Claim {
+    public func claim(_ ids: [String]) -> Claim {
         nextToken += 1
         let token = nextToken
         var mine: [String] = []
@@ -58,7 +58,7 @@ actor IdFetchLedger {
     /// it was aborted). Fetches waiting on it learn the outcome; the ids may be claimed
     /// again. Call it before ``missingOfOthers(_:)`` (two fetches may wait on each other's
     /// outcome; each has released its own by then).
-    func release(_ claim: Claim, missing: Set<String>) {
+    public func release(_ claim: Claim, missing: Set<String>) {
         for id in claim.mine where owner[id] == claim.token { owner[id] = nil }
         if delivered.count + claim.mine.count > deliveredLimit { delivered.removeAll() }
         for id in claim.mine where !missing.contains(id) { delivered.insert(id) }
@@ -68,7 +68,7 @@ actor IdFetchLedger {
 
     /// Waits for the fetches holding `claim.theirs` and returns those of the ids they did
     /// not get.
-    func missingOfOthers(_ claim: Claim) async -> Set<String> {
+    public func missingOfOthers(_ claim: Claim) async -> Set<String> {
         var missing = Set<String>()
         for (token, ids) in claim.theirs.sorted(by: { $0.key < $1.key }) {
             let outcome: Set<String>
@@ -94,5 +94,5 @@ actor IdFetchLedger {
     }
 
     /// Ids currently claimed (tests).
-    var claimedCount: Int { owner.count }
+    public var claimedCount: Int { owner.count }
 }
