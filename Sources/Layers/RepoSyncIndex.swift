@@ -55,6 +55,10 @@ public struct RepoSyncIndex: Sendable, Equatable {
     var announcementRefs: [String: RepoRef]
     /// How many relays announcements contribute (per announcement, per author).
     public var relayLimits: AnnouncementRelayLimits
+    /// ``relayTargets``, maintained by every mutation of ``repos`` (through
+    /// ``retarget(_:from:to:addedRoots:)`` or, for one attached root, directly). Internal, not
+    /// `private(set)`, because the extension in RepoSyncIndex+Targets.swift updates it.
+    var targets: RelayTargets
 
     /// An empty index.
     public init(relayLimits: AnnouncementRelayLimits = AnnouncementRelayLimits()) {
@@ -63,6 +67,7 @@ public struct RepoSyncIndex: Sendable, Equatable {
         versions = [:]
         announcementRefs = [:]
         self.relayLimits = relayLimits
+        targets = RelayTargets()
     }
 
     /// Whether the index holds no repository.
@@ -104,10 +109,14 @@ public struct RepoSyncIndex: Sendable, Equatable {
         var entry = old ?? Entry()
         entry.relays = relays
         entry.level = .full
+        var addedRoots: Set<String> = []
         if let parked = unresolvedRootEvents.removeValue(forKey: ref) {
+            // A held repo has nothing parked; the subtraction keeps `retarget`'s contract anyway.
+            addedRoots = old.map { parked.subtracting($0.rootEvents) } ?? parked
             entry.rootEvents.formUnion(parked)
         }
         repos[ref] = entry
+        retarget(ref, from: old, to: entry, addedRoots: addedRoots)
         return old != entry
     }
 
@@ -129,6 +138,7 @@ public struct RepoSyncIndex: Sendable, Equatable {
             announcementRefs[version.id] = nil
         }
         guard let entry = repos.removeValue(forKey: ref) else { return false }
+        retarget(ref, from: entry, to: nil)
         if !entry.rootEvents.isEmpty {
             unresolvedRootEvents[ref, default: []].formUnion(entry.rootEvents)
         }
@@ -146,7 +156,11 @@ public struct RepoSyncIndex: Sendable, Equatable {
         var attached: [RepoRef] = []
         for ref in Set(refs).sorted() {
             if repos[ref] != nil {
-                repos[ref]!.rootEvents.insert(id)
+                // Straight to the targets: holding a copy of the entry for `retarget` would
+                // copy the repo's whole root set on the insert.
+                if repos[ref]!.rootEvents.insert(id).inserted, repos[ref]!.level == .full {
+                    for relay in repos[ref]!.relays { targets.insertRoot(id, on: relay) }
+                }
                 attached.append(ref)
             } else {
                 unresolvedRootEvents[ref, default: []].insert(id)
@@ -158,7 +172,8 @@ public struct RepoSyncIndex: Sendable, Equatable {
     /// Sets a held repo's sync level (for example `.stateOnly` for an announcement an operator
     /// marks as pending). Does nothing for a ref the index does not hold.
     public mutating func setLevel(_ level: SyncLevel, for ref: RepoRef) {
-        guard repos[ref] != nil else { return }
+        guard let old = repos[ref], old.level != level else { return }
         repos[ref]!.level = level
+        retarget(ref, from: old, to: repos[ref])
     }
 }
