@@ -138,7 +138,7 @@ let package = Package(
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport", "TransportTestKit", "Relay", "Store", "Nostr", "Health",
+                "Transport", "TransportTestKit", "Relay", "Store", "Nostr", "Health", "Reconcile",
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ]

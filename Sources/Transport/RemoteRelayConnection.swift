@@ -9,10 +9,11 @@ import Nostr
 /// attempt is in flight wins: the attempt's session is closed and `connect()` throws
 /// `.notConnected`.
 ///
-/// The actor does no retrying or backoff itself: the caller (the sync coordinator, driven
-/// by the health tracker) decides when to call `connect()` again. Reading the session's
-/// `messages` is also the caller's job; when that sequence ends the session is over and
-/// `lastCloseReason()` says why.
+/// The actor does no retrying or backoff itself: the caller (the sync engine, driven by the
+/// health tracker) decides when to call `connect()` again. Once connected, `startReading`
+/// makes it the reader of the session: it ingests delivered events, reports refusals to the
+/// health tracker, routes every reply to the request waiting for it (the channel it returns)
+/// and publishes what the engine must know on ``events``.
 public actor RemoteRelayConnection {
     /// The relay this actor connects to.
     public nonisolated let url: RelayURL
@@ -32,9 +33,19 @@ public actor RemoteRelayConnection {
     private var generation = 0
     private var inFlight: (generation: Int, task: Task<Result<any RelaySession, TransportError>, Never>)?
 
+    /// What the engine must know about this relay's connections, in order (see
+    /// ``RemoteRelayEvent``); ends with ``finish()``.
+    public nonisolated let events: AsyncStream<RemoteRelayEvent>
+    let eventsContinuation: AsyncStream<RemoteRelayEvent>.Continuation
+    /// The reading session's router (requests waiting for replies), nil while not reading.
+    var router: SubscriptionRouter?
+    /// The read loop of the current session.
+    var reader: Task<Void, Never>?
+
     public init(url: RelayURL, transport: any RelayTransport) {
         self.url = url
         self.transport = transport
+        (events, eventsContinuation) = AsyncStream<RemoteRelayEvent>.makeStream()
     }
 
     /// Opens a new session (closing the current one first) and returns it, or throws the

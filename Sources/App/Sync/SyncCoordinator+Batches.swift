@@ -10,7 +10,7 @@ extension SyncCoordinator {
     /// `relayWide`: the batch covers every item of a GRASP server; with NIP-77 it is first
     /// reconciled in one relay-wide session, and only if that fails by its item filters.
     func startBatch(relay url: RelayURL, needs: RelaySyncNeeds, since: Int64?, isGeneric: Bool, relayWide: Bool = false) {
-        guard let state = relays[url], state.session != nil, routers[url] != nil else { return }
+        guard let state = relays[url], state.session != nil else { return }
         let useNegentropy = state.reconciler.negentropyAllowed
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
         // reference's 100 per filter.

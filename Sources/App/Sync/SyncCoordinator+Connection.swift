@@ -147,12 +147,10 @@ extension SyncCoordinator {
         state.session = session
         state.lastError = nil
         relays[url] = state
-        let router = SubscriptionRouter()
-        routers[url] = router
         let clock = self.clock
-        await state.reconciler.connectionOpened(
-            generation: generation, channel: RoutedRelayChannel(session: session, router: router, now: { clock.now() }))
-        startWorker(url, session: session, router: router, generation: generation)
+        let channel = await state.connection.startReading(session, generation: generation, sink: inboundSink, signals: health,
+                                                          now: { clock.now() })
+        await state.reconciler.connectionOpened(generation: generation, channel: channel)
         await perform(actions, for: url)
     }
 
@@ -209,61 +207,29 @@ extension SyncCoordinator {
         await freshStart(url)
     }
 
-    // MARK: - The connection's message loop
+    // MARK: - The connection's events
 
-    /// Reads the relay's messages: ingests events, feeds rate-limit signals to health, and
-    /// routes everything with a subscription id to whoever waits for it.
-    func startWorker(_ url: RelayURL, session: any RelaySession, router: SubscriptionRouter, generation: Int) {
-        let ingestor = self.ingestor
-        let health = self.health
-        let clock = self.clock
-        let emit = self.emit
+    /// Follows what `url`'s connection actor reports for as long as the relay is tracked.
+    func follow(_ connection: RemoteRelayConnection, url: RelayURL) {
         taskCounter += 1
         let taskID = taskCounter
         workers[taskID] = Task { [weak self] in
-            let key = url.description
-            let messages = session.messages
-            // Messages are handled in batches of whatever is already buffered (up to 1,000
-            // events): the batch's events are ingested first (one commit, parallel
-            // verification), then every message is handled and routed in arrival order, so an
-            // EOSE always follows its events into the store, and a burst of small responses
-            // shares one commit instead of one each.
-            var pending: [RelayMessage] = []
-            var pendingEvents = 0
-            func flush() async {
-                guard !pending.isEmpty else { return }
-                let events = pending.compactMap { m -> NostrEvent? in if case .event(_, let e) = m { return e } else { return nil } }
-                if !events.isEmpty {
-                    let saved = ingestor.ingest(batch: events, skipKnownRejected: true).filter { $0 == .saved }.count
-                    if saved > 0 { emit(.eventsSynced(url, count: saved)) }
-                    if saved > 0 { await self?.relayDelivered(url) }
-                }
-                for message in pending {
-                    switch message {
-                    case .notice(let text):
-                        _ = await health.observeNotice(key, text: text)
-                    case .closed(let id, let reason):
-                        _ = await health.observeClosed(key, reason: reason)
-                        await self?.liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
-                    case .ok(_, let accepted, let text):
-                        _ = await health.observeOK(key, accepted: accepted, message: text)
-                    default:
-                        break
-                    }
-                    router.route(message, now: clock.now())
-                }
-                pending.removeAll(keepingCapacity: true)
-                pendingEvents = 0
+            for await event in connection.events {
+                guard let self else { return }
+                await self.connectionEvent(event, url: url)
             }
-            for await message in messages {
-                pending.append(message)
-                if case .event = message { pendingEvents += 1 }
-                if messages.bufferedCount == 0 || pendingEvents >= 1_000 { await flush() }
-            }
-            await flush()
-            router.closeAll()
-            await self?.connectionEnded(url, generation: generation, reason: await session.closeReason())
             await self?.taskFinished(taskID)
+        }
+    }
+
+    func connectionEvent(_ event: RemoteRelayEvent, url: RelayURL) async {
+        switch event {
+        case .delivered:
+            relayDelivered(url)
+        case .subscriptionClosed(let generation, let id, let reason):
+            liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
+        case .ended(let generation, let reason):
+            await connectionEnded(url, generation: generation, reason: reason)
         }
     }
 
@@ -276,7 +242,6 @@ extension SyncCoordinator {
         state.session = nil
         if let reason { state.lastError = reason.description }
         relays[url] = state
-        routers[url] = nil
         _ = pending.removeAll(for: url)
         resumeRateLimitWaiters(url)
         await perform(actions, for: url)
@@ -289,9 +254,10 @@ extension SyncCoordinator {
     }
 
     func removeRelay(_ url: RelayURL) {
+        let connection = relays[url]?.connection
         relays[url] = nil
         diffRevision += 1
-        routers[url] = nil
+        if let connection { spawn { await connection.finish() } }
         confirmed.remove(relay: url)
         _ = pending.removeAll(for: url)
         emit(.relayRemoved(url))

@@ -13,7 +13,7 @@ extension SyncCoordinator {
     public func tick() async {
         guard !stopped else { return }
         let now = self.now
-        for router in routers.values { router.expire(now: now) }
+        for state in relays.values where state.session != nil { await state.connection.expireRequests(now: now) }
 
         let healthTick = await health.tick()
         for key in healthTick.rateLimitsEnded {
@@ -188,5 +188,5 @@ extension SyncCoordinator {
     public func nextDailyResync(_ url: RelayURL) -> Double? { relays[url]?.nextDailyResync }
 
     /// The health tracker (status document, tests).
-    public var healthTracker: RelayHealthTracker { health }
+    public var healthTracker: any RelayHealthTracking { health }
 }

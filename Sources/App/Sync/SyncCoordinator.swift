@@ -21,7 +21,9 @@ public actor SyncCoordinator {
     let configuration: SyncConfiguration
     let ingestor: EventIngestor
     let transport: any RelayTransport
-    let health: RelayHealthTracker
+    let health: any RelayHealthTracking
+    /// Where connections put delivered events (the store's ingest path).
+    let inboundSink: any InboundEventSink
     let clock: any NodeClock
     let logger: Logger
     let emit: @Sendable (NodeEvent) -> Void
@@ -56,7 +58,6 @@ public actor SyncCoordinator {
     var subscriptionCounter = 0
     var tasks: [Int: Task<Void, Never>] = [:]
     var taskCounter = 0
-    var routers: [RelayURL: SubscriptionRouter] = [:]
     var rateLimitWaiters: [RelayURL: [CheckedContinuation<Void, Never>]] = [:]
     var selfSubscription: Task<Void, Never>?
     /// Connection read loops (they live as long as their connection; not awaited by `waitForIdle`).
@@ -75,7 +76,7 @@ public actor SyncCoordinator {
     public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
                 clock: any NodeClock = SystemClock(), randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
                 logger: Logger = Logger(label: "grasp-sync.sync"), relayInformation: (any RelayInformationFetching)? = nil,
-                emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
+                health: (any RelayHealthTracking)? = nil, emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
         self.configuration = configuration
         self.relayInformation = relayInformation
         self.ingestor = ingestor
@@ -86,7 +87,8 @@ public actor SyncCoordinator {
         self.random = SplitMix64(seed: randomSeed)
         let nowFunction: @Sendable () -> Double = { [clock] in clock.now() }
         // Naughty-list changes go out as they happen; the tick's snapshot only re-states them.
-        self.health = RelayHealthTracker(
+        self.inboundSink = SyncedEventSink(ingestor: ingestor, emit: emit)
+        self.health = health ?? RelayHealthTracker(
             configuration: HealthConfiguration(baseBackoff: configuration.baseBackoff, maxBackoff: configuration.maxBackoff),
             now: nowFunction, onNaughtyListChange: { emit(.naughtyListChanged($0)) })
         self.accumulator = SelfSubscriberAccumulator(window: configuration.batchWindow)
@@ -130,9 +132,7 @@ public actor SyncCoordinator {
         selfSubscription?.cancel()
         persistState()
         await flushPersistedState()
-        let sessions = relays.values.compactMap(\.session)
-        for router in routers.values { router.closeAll() }
-        for session in sessions { await session.close() }
+        for state in relays.values { await state.connection.finish() }
         for task in tasks.values { task.cancel() }
         for task in workers.values { task.cancel() }
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
@@ -184,7 +184,9 @@ public actor SyncCoordinator {
             logger.warning("not tracking \(url): \(configuration.maxTrackedRelays) relays already tracked, none evictable")
             return
         }
-        relays[url] = newRelayState(url, bootstrap: bootstrap)
+        let state = newRelayState(url, bootstrap: bootstrap)
+        relays[url] = state
+        follow(state.connection, url: url)
         diffRevision += 1
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
