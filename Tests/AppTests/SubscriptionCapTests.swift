@@ -1,5 +1,6 @@
 @testable import App
 import Foundation
+import Layers
 import Nostr
 import Relay
 import Testing
@@ -48,6 +49,6 @@ import Testing
         ("blocked: maximum number of subscriptions 300 reached", 300),
     ] as [(String, Int?)])
     func theCapNamedInARefusal(_ text: String, _ expected: Int?) {
-        #expect(RelaySyncState.namedMaximum(in: text) == expected)
+        #expect(LiveSubscriptionSet.namedMaximum(in: text) == expected)
     }
 }

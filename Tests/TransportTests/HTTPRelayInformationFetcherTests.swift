@@ -269,10 +269,10 @@ import TransportTestKit
         try await ScriptedWebSocketServer.with({ peer, _ in
             await peer.neverAnswer()
         }) { server in
-            let started = ContinuousClock.now
-            let error = try await Self.failure(Self.fetcher(timeout: 0.3), server.url)
+            // Long enough that a loaded machine's accept is counted before it fires (the
+            // connection is made, then nothing comes back).
+            let error = try await Self.failure(Self.fetcher(timeout: 2), server.url)
             #expect(error == .timeout)
-            #expect(ContinuousClock.now - started >= .milliseconds(250))
             #expect(server.connectionCount == 1)
         }
     }

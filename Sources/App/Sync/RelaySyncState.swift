@@ -1,4 +1,5 @@
 import Health
+import Layers
 import Nostr
 import Reconcile
 import Transport
@@ -18,17 +19,8 @@ struct RelaySyncState {
     let reconciler: RelayReconciler
     var session: (any RelaySession)?
     var lastEventAt: Double?
-    /// Live subscriptions by id (one filter each, or several once consolidated).
-    var liveSubscriptions: [String: [Filter]] = [:]
-    /// Whether the live set is consolidated: filters packed several per REQ and Layer 3
-    /// replaced by one relay-wide filter (until the next fresh start or reconnect).
-    var liveConsolidated = false
-    /// Whether the consolidated set streams Layer 3 by kind (root-id filters would have
-    /// needed more than `maxLiveSubscriptions` REQs).
-    var liveLayer3Approximate = false
-    /// Live filters the relay ended with CLOSED (e.g. `rate-limited:`); reopened when the
-    /// relay's rate-limit cooldown ends, dropped on reconnect (which reopens everything).
-    var refusedLiveFilters: [Filter] = []
+    /// The live subscriptions of the current connection (and the relay's learned cap).
+    var live: LiveSubscriptionSet
     /// Whether the generic layer-1 batch has completed since the last fresh start.
     var announcementsSynced = false
     var lastError: String?
@@ -40,9 +32,6 @@ struct RelaySyncState {
     /// Whether the relay's NIP-11 document names GRASP specifications (it then serves only
     /// events of the repositories it hosts); nil until fetched (persisted).
     var graspServer: Bool?
-    /// Subscriptions the relay holds open for one connection at most, learned from its
-    /// "too many subscriptions" refusals (the number it names, or what was open then).
-    var subscriptionCap: Int?
     /// When the NIP-11 document was last fetched (refreshed daily).
     var informationFetchedAt: Double?
     /// The next batch covering every item of the relay reconciles the whole relay in one
@@ -50,7 +39,9 @@ struct RelaySyncState {
     var relayWideNext = false
 
     init(isBootstrap: Bool, connection: RemoteRelayConnection, reconciler: RelayReconciler,
-         requestLimits: RequestLimits = RequestLimits(), lifecycle: RelayLifecycleConfiguration = RelayLifecycleConfiguration()) {
+         requestLimits: RequestLimits = RequestLimits(), liveLimits: LiveSubscriptionSet.Limits = LiveSubscriptionSet.Limits(),
+         lifecycle: RelayLifecycleConfiguration = RelayLifecycleConfiguration()) {
+        self.live = LiveSubscriptionSet(limits: liveLimits)
         self.lifecycle = RelayLifecycleStateMachine(configuration: lifecycle)
         self.isBootstrap = isBootstrap
         self.requestLimits = requestLimits
@@ -80,9 +71,6 @@ struct RelaySyncState {
     /// Forgets the live side of the connection: its subscriptions (and whether they were
     /// consolidated) and the filters the relay refused on it.
     mutating func resetLiveState() {
-        liveSubscriptions = [:]
-        liveConsolidated = false
-        liveLayer3Approximate = false
-        refusedLiveFilters = []
+        _ = live.reset()
     }
 }

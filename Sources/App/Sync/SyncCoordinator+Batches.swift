@@ -41,29 +41,14 @@ extension SyncCoordinator {
         }
     }
 
-    /// Opens the live (`limit: 0`) side of a batch. When the relay's live set is consolidated,
-    /// or these filters would push it past the threshold, the reference-sized filters (one
-    /// per 100 values and tag name, often thousands) are never built: the batch's items go
-    /// into a few filters as big as the relay's request limits allow.
+    /// Opens the live (`limit: 0`) side of a batch (``LiveSubscriptionSet/openBatch``).
     func openLiveSubscriptions(for url: RelayURL, needs: RelaySyncNeeds, isGeneric: Bool) {
-        guard let state = relays[url] else { return }
-        if isGeneric {
-            openLiveSubscriptions(url, filters: SyncFilterBuilder.layer1(since: nil, live: true))
-            return
-        }
-        let others = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: [], since: nil, live: true, limits: state.requestLimits)
-        let rootChunks = (needs.rootEvents.count + SyncFilterBuilder.chunkSize - 1) / SyncFilterBuilder.chunkSize
-        let layer3Count = 3 * rootChunks
-        // At least this many of the filters are new (at most every open filter is among them).
-        let openFilters = state.liveSubscriptions.values.reduce(0) { $0 + $1.count }
-        let freshAtLeast = others.count + layer3Count - openFilters
-        if state.liveConsolidated || state.liveSubscriptions.count + freshAtLeast > configuration.consolidationThreshold {
-            let packed = SyncFilterBuilder.packedLiveFilters(repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits)
-            openLiveSubscriptions(url, filters: packed, consolidate: true)
-        } else {
-            openLiveSubscriptions(url, filters: others + SyncFilterBuilder.layer3(rootEvents: Array(needs.rootEvents), since: nil, live: true,
-                                                                              limits: state.requestLimits))
-        }
+        guard var state = relays[url], let session = state.session else { return }
+        let change = state.live.openBatch(needs: needs, generic: isGeneric, graspServer: state.graspServer == true,
+                                          requestLimits: state.requestLimits, items: { liveItems(url) },
+                                          nextID: { nextSubscriptionID("live") })
+        relays[url] = state
+        send(change, to: url, on: session)
     }
 
     func negentropyAllowed(_ url: RelayURL) -> Bool {

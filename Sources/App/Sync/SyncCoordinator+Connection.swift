@@ -269,106 +269,69 @@ extension SyncCoordinator {
 
     // MARK: - Live subscriptions
 
-    /// The live subscription of a GRASP server: everything new on the relay.
-    static let relayWideLiveFilter = Filter(limit: 0)
-
-    /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming. While the
-    /// relay's set is small each filter is its own REQ (decisions: Filter layers). When the count would
-    /// pass the consolidation threshold the whole set is replaced by a consolidated one (new
-    /// set first, then close the old; decisions: Consolidate by replacement), rebuilt from the confirmed and pending items with
-    /// value lists as big as the relay's request limits allow, several filters per REQ: it
-    /// matches exactly what the per-filter set matched. Only when even that needs more than
-    /// `maxLiveSubscriptions` REQs is Layer 3 replaced by one relay-wide filter on the reply
-    /// kinds (approximate, logged). A relay that refused a live REQ for its subscription cap
-    /// is consolidated at once, closing the old set first (it has no room for both).
-    ///
-    /// `consolidate` consolidates now (new set first); `forceConsolidation` too, closing the
-    /// old set first.
+    /// Opens live (`limit: 0`) subscriptions for `filters` not already streaming, by the
+    /// relay's ``LiveSubscriptionSet`` rules (per filter while small, consolidated past the
+    /// threshold, one relay-wide filter for a GRASP server). `consolidate` consolidates now
+    /// (new set first); `forceConsolidation` too, closing the old set first.
     @discardableResult
     func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], consolidate: Bool = false,
                                forceConsolidation: Bool = false) -> Task<Void, Never>? {
         guard var state = relays[url], let session = state.session else { return nil }
-        // A GRASP server holds only events of the repositories it hosts: one relay-wide live
-        // subscription streams everything the item filters would, without naming any item.
-        let graspServer = state.graspServer == true
-        let filters = graspServer ? [Self.relayWideLiveFilter] : filters
-        let perREQ = configuration.consolidatedFiltersPerSubscription
-        var seen = Set(state.liveSubscriptions.values.joined())
-        var fresh: [Filter] = []
-        for filter in filters where seen.insert(filter).inserted {
-            if state.liveLayer3Approximate && SyncFilterBuilder.isLayer3(filter) { continue }
-            fresh.append(filter)
-        }
-        let consolidating = !state.liveConsolidated && (consolidate || forceConsolidation)
-        if fresh.isEmpty && !consolidating { return nil }
-        var toOpen: [(String, [Filter])] = []
-        var toClose: [String] = []
-        let closeFirst = forceConsolidation
-        let freshGroups = state.liveConsolidated
-            ? SyncFilterBuilder.pack(fresh, perSubscription: perREQ, limits: state.requestLimits)
-            : fresh.map { [$0] }
-        let budget = liveSubscriptionBudget(state)
-        let overThreshold = state.liveSubscriptions.count + freshGroups.count > min(configuration.consolidationThreshold, budget)
-        let overBudget = state.liveConsolidated && !state.liveLayer3Approximate
-            && state.liveSubscriptions.count + freshGroups.count > budget
-        if consolidating || forceConsolidation || (!state.liveConsolidated && overThreshold) || overBudget {
-            // Everything live comes from the confirmed and pending items (fresh filters belong
-            // to pending batches), so the new set is rebuilt from them, not from the old set.
-            var needs = confirmed.needs(for: url)
-            for batch in pending.batches(for: url) {
-                for (ref, level) in batch.repos { needs.insert(ref, level: level) }
-                needs.rootEvents.formUnion(batch.rootEvents)
-            }
-            let (groups, approximate) = graspServer ? ([[Self.relayWideLiveFilter]], false)
-                : SyncFilterBuilder.consolidatedLiveFilters(
-                    repos: needs.repos, rootEvents: needs.rootEvents, limits: state.requestLimits,
-                    maxSubscriptions: budget, perSubscription: perREQ)
-            for group in groups { toOpen.append((nextSubscriptionID("live"), group)) }
-            toClose = Array(state.liveSubscriptions.keys)
-            state.liveSubscriptions = [:]
-            state.liveConsolidated = true
-            state.liveLayer3Approximate = approximate
-            logger.info("consolidating \(toClose.count) live subscriptions on \(url) into \(toOpen.count) (\(needs.repos.count) repos, \(needs.rootEvents.count) root events)")
-            if approximate {
-                logger.warning("relay \(url): live replies to \(needs.rootEvents.count) root events would need more than \(configuration.maxLiveSubscriptions) subscriptions; streaming them by kind instead (\(SyncFilterBuilder.rootEventReplyKinds.map(String.init).joined(separator: ",")))")
-            }
-        } else {
-            for group in freshGroups { toOpen.append((nextSubscriptionID("live"), group)) }
-        }
-        for (id, group) in toOpen { state.liveSubscriptions[id] = group }
+        let change = state.live.open(filters, graspServer: state.graspServer == true, consolidate: consolidate,
+                                     force: forceConsolidation, requestLimits: state.requestLimits,
+                                     items: { liveItems(url) }, nextID: { nextSubscriptionID("live") })
         relays[url] = state
-        let opening = toOpen
-        let closing = toClose
+        return send(change, to: url, on: session)
+    }
+
+    /// Everything the relay's live set must stream: its confirmed and pending items.
+    func liveItems(_ url: RelayURL) -> RelaySyncNeeds {
+        var needs = confirmed.needs(for: url)
+        for batch in pending.batches(for: url) {
+            for (ref, level) in batch.repos { needs.insert(ref, level: level) }
+            needs.rootEvents.formUnion(batch.rootEvents)
+        }
+        return needs
+    }
+
+    /// Sends a live-set change in the background (CLOSEs first when it says so).
+    func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL, on session: any RelaySession) -> Task<Void, Never>? {
+        if let c = change.consolidated {
+            logger.info("consolidating \(c.replaced) live subscriptions on \(url) into \(change.open.count) (\(c.repos) repos, \(c.rootEvents) root events)")
+        }
+        if let roots = change.approximatedRootEvents {
+            logger.warning("relay \(url): live replies to \(roots) root events would need more than \(configuration.maxLiveSubscriptions) subscriptions; streaming them by kind instead (\(SyncFilterBuilder.rootEventReplyKinds.map(String.init).joined(separator: ",")))")
+        }
+        guard !change.isEmpty else { return nil }
         return spawn {
-            if closeFirst { for id in closing { try? await session.send(.close(subscriptionID: id)) } }
-            for (id, group) in opening { try? await session.send(.req(subscriptionID: id, filters: group)) }
-            if !closeFirst { for id in closing { try? await session.send(.close(subscriptionID: id)) } }
+            if change.closeFirst { for id in change.close { try? await session.send(.close(subscriptionID: id)) } }
+            for subscription in change.open { try? await session.send(.req(subscriptionID: subscription.id, filters: subscription.filters)) }
+            if !change.closeFirst { for id in change.close { try? await session.send(.close(subscriptionID: id)) } }
         }
     }
 
     func closeLiveSubscriptions(_ url: RelayURL) async {
         guard var state = relays[url], let session = state.session else { return }
-        let ids = Array(state.liveSubscriptions.keys)
-        state.resetLiveState()
+        let ids = state.live.reset()
         relays[url] = state
         if ids.isEmpty { return }
         spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }
     }
 
-    /// The relay ended one of our live subscriptions with CLOSED (decisions: A CLOSED ends the request; e.g. a `rate-limited:`
-    /// refusal of the REQ itself). Forget it, so its filters are not taken for open. A refusal
-    /// for the relay's subscription cap consolidates the live set at once; other refusals keep
-    /// the filters for `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown).
-    /// CLOSEDs of historic requests are handled by their waiters.
+    /// The relay ended one of our live subscriptions with CLOSED (decisions: A CLOSED ends
+    /// the request; e.g. a `rate-limited:` refusal of the REQ itself). Forget it, so its
+    /// filters are not taken for open. A refusal for the relay's subscription cap
+    /// consolidates the live set at once; other refusals keep the filters for
+    /// `reopenRefusedLiveSubscriptions` (end of the rate-limit cooldown). CLOSEDs of historic
+    /// requests are handled by their waiters.
     func liveSubscriptionClosed(_ url: RelayURL, id: String, reason: String, generation: Int) {
-        guard var state = relays[url], state.generation == generation,
-              let filters = state.liveSubscriptions.removeValue(forKey: id) else { return }
+        guard var state = relays[url], state.generation == generation, let filters = state.live.closed(id) else { return }
         logger.warning("relay \(url) closed live subscription \(id): \(reason)")
         switch RefusalClassifier.classify(reason) {
         case .subscriptionCap:
             // The live set outgrew the relay's cap: rebuild it within what the relay takes
             // (the refused filters are part of the confirmed and pending items it is built from).
-            state.learnSubscriptionCap(from: reason, openNow: state.liveSubscriptions.count + 1)
+            state.live.learnSubscriptionCap(from: reason, openNow: state.live.subscriptions.count + 1)
             relays[url] = state
             openLiveSubscriptions(url, filters: [], forceConsolidation: true)
             return
@@ -384,7 +347,7 @@ extension SyncCoordinator {
         default:
             break
         }
-        state.refusedLiveFilters += filters
+        state.live.keepRefused(filters)
         relays[url] = state
     }
 
@@ -393,28 +356,20 @@ extension SyncCoordinator {
     /// sent, so the caller's retry finds room.
     public func relieveSubscriptionPressure(_ url: RelayURL, reason: String) async {
         guard var state = relays[url] else { return }
-        let before = state.subscriptionCap
-        state.learnSubscriptionCap(from: reason, openNow: state.liveSubscriptions.count + configuration.historicRequestsPerRelay)
+        let before = state.live.subscriptionCap
+        state.live.learnSubscriptionCap(from: reason, openNow: state.live.subscriptions.count + configuration.historicRequestsPerRelay)
         relays[url] = state
         // Already consolidated within the cap as known: nothing to gain by rebuilding.
-        guard !state.liveConsolidated || state.subscriptionCap != before
-            || state.liveSubscriptions.count > liveSubscriptionBudget(state) else { return }
+        guard !state.live.consolidated || state.live.subscriptionCap != before
+            || state.live.subscriptions.count > state.live.budget else { return }
         await openLiveSubscriptions(url, filters: [], forceConsolidation: true)?.value
-    }
-
-    /// Live subscriptions the relay may hold: the configured maximum, and within a learned
-    /// cap room for the historic requests and NIP-77 sessions of the same connection.
-    func liveSubscriptionBudget(_ state: RelaySyncState) -> Int {
-        guard let cap = state.subscriptionCap else { return configuration.maxLiveSubscriptions }
-        return max(1, min(configuration.maxLiveSubscriptions, cap - configuration.historicRequestsPerRelay - 2))
     }
 
     /// Opens again the live subscriptions the relay closed (called when its rate-limit
     /// cooldown ends).
     func reopenRefusedLiveSubscriptions(_ url: RelayURL) {
-        guard var state = relays[url], state.session != nil, !state.refusedLiveFilters.isEmpty else { return }
-        let filters = state.refusedLiveFilters
-        state.refusedLiveFilters = []
+        guard var state = relays[url], state.session != nil, !state.live.refused.isEmpty else { return }
+        let filters = state.live.takeRefused()
         relays[url] = state
         logger.info("reopening \(filters.count) live subscription(s) on \(url) closed by the relay")
         openLiveSubscriptions(url, filters: filters)

@@ -169,7 +169,7 @@ extension SyncCoordinator {
     /// Whether a relay's live set is consolidated, and whether its Layer 3 is then streamed
     /// by kind (approximate) instead of by root id.
     public func liveSetConsolidation(_ url: RelayURL) -> (consolidated: Bool, approximateLayer3: Bool) {
-        (relays[url]?.liveConsolidated ?? false, relays[url]?.liveLayer3Approximate ?? false)
+        (relays[url]?.live.consolidated ?? false, relays[url]?.live.layer3Approximate ?? false)
     }
 
     /// The latest error recorded for a relay (status document, tests).
@@ -179,7 +179,7 @@ extension SyncCoordinator {
     public func requestLimits(_ url: RelayURL) -> RequestLimits? { relays[url]?.requestLimits }
 
     /// Number of live subscriptions open on a relay.
-    public func liveSubscriptionCount(_ url: RelayURL) -> Int { relays[url]?.liveSubscriptions.count ?? 0 }
+    public func liveSubscriptionCount(_ url: RelayURL) -> Int { relays[url]?.live.subscriptions.count ?? 0 }
 
     /// How the relay's latest connection was synced.
     public func syncStrategy(_ url: RelayURL) -> SyncStrategy? { lastStrategy[url] }

@@ -201,6 +201,11 @@ public actor SyncCoordinator {
             classify: RefusalClassifier.classify, logger: logger)
         return RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
                        reconciler: reconciler, requestLimits: configuration.requestLimits,
+                       liveLimits: LiveSubscriptionSet.Limits(
+                           consolidationThreshold: configuration.consolidationThreshold,
+                           filtersPerSubscription: configuration.consolidatedFiltersPerSubscription,
+                           maxSubscriptions: configuration.maxLiveSubscriptions,
+                           historicRequests: configuration.historicRequestsPerRelay),
                        lifecycle: RelayLifecycleConfiguration(
                            quickReconnectWindow: configuration.quickReconnectWindow,
                            catchUpMargin: configuration.catchUpMargin, settleDelay: configuration.settleDelay))
