@@ -27,6 +27,7 @@ let package = Package(
                 .product(name: "App", package: "grasp-sync"),
                 .product(name: "Health", package: "grasp-sync"),
                 .product(name: "Transport", package: "grasp-sync"),
+                .product(name: "Layers", package: "grasp-sync"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -48,6 +49,7 @@ let package = Package(
                 .product(name: "App", package: "grasp-sync"),
                 .product(name: "Transport", package: "grasp-sync"),
                 .product(name: "Health", package: "grasp-sync"),
+                .product(name: "Layers", package: "grasp-sync"),
             ],
             path: "GraspBench",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

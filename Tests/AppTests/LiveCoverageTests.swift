@@ -1,3 +1,4 @@
+import Layers
 import App
 import Foundation
 import Nostr

@@ -1,5 +1,4 @@
 import Foundation
-import Layers
 import Nostr
 import Reconcile
 

@@ -1,8 +1,6 @@
 import Foundation
-import Layers
 import Nostr
 import Reconcile
-import Transport
 
 /// What survives a restart (decisions: Restart is a quick reconnect): confirmed sync state
 /// and when each relay was last seen

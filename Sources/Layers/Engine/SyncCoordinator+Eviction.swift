@@ -1,4 +1,3 @@
-import Layers
 import Nostr
 
 /// The tracked-relay cap (`maxTrackedRelays`): who makes room for a new relay, and which

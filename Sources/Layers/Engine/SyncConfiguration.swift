@@ -1,4 +1,3 @@
-import Layers
 import Nostr
 import Reconcile
 
