@@ -16,6 +16,9 @@ let package = Package(
         .library(name: "SyncMetrics", targets: ["SyncMetrics"]),
         .library(name: "Layers", targets: ["Layers"]),
         .library(name: "App", targets: ["App"]),
+        // Test doubles (in-memory and fault-injecting transports, scripted peers, the
+        // in-memory relay transport the benchmarks sync through).
+        .library(name: "TransportTestKit", targets: ["TransportTestKit"]),
     ],
     dependencies: [
         // traits: [] keeps Hummingbird from rebuilding on every re-plan (toolchain notes, pitfall 6).
@@ -95,7 +98,7 @@ let package = Package(
             ]
         ),
         // Test doubles shared by TransportTests and AppTests (in-memory and fault-injecting
-        // transports, scripted WebSocket peer, in-process relay server); not a product.
+        // transports, scripted WebSocket peer, in-process relay server), and the benchmarks.
         .target(
             name: "TransportTestKit",
             dependencies: [
@@ -124,7 +127,7 @@ let package = Package(
         .executableTarget(
             name: "grasp-sync",
             dependencies: [
-                "App",
+                "App", "Nostr", "Store", "Transport", "Reconcile", "Health",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,6 +28,7 @@ let package = Package(
                 .product(name: "Health", package: "grasp-sync"),
                 .product(name: "Transport", package: "grasp-sync"),
                 .product(name: "Layers", package: "grasp-sync"),
+                .product(name: "TransportTestKit", package: "grasp-sync"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -6,6 +6,7 @@ import Nostr
 import Relay
 import Store
 import Transport
+import TransportTestKit
 
 /// The sync benchmark scenario: the ingest corpus (100,000 NIP-34 events over 500
 /// repositories) on a real `NostrRelay` reached in memory (`LocalRelayTransport`), synced into

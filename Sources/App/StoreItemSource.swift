@@ -6,7 +6,7 @@ extension EventStore {
     /// The local negentropy items for `filter` (its limit ignored): the real store, so known
     /// events are never downloaded again. More than `maxItems` matches is a `blocked` failure
     /// (the caller splits the time window, as for a relay's own cap).
-    func negentropyStorage(for filter: Filter, maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+    public func negentropyStorage(for filter: Filter, maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         var f = filter
         f.limit = nil
         switch try idListing(for: f, maxItems: maxItems, ordered: false) {
@@ -19,7 +19,7 @@ extension EventStore {
 
     /// The local items matching any of `filters` (each limit ignored), each event once: the
     /// local side of a relay-wide reconciliation, whose remote filter cannot name the items.
-    func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+    public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         var items: [NegentropyItem] = []
         for filter in filters {
             var f = filter

@@ -1,3 +1,4 @@
+import App
 import Foundation
 
 /// Reads a file (or standard input) as lines of UTF-8 text in large chunks, counting bytes
