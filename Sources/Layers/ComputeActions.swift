@@ -12,16 +12,20 @@ import Nostr
 /// - Coverage is level-aware: a repo pending or confirmed at `.stateOnly` but desired at
 ///   `.full` appears again at `.full` (decisions: Sync level per item).
 /// - Relays with nothing new get no action.
+/// - `relays`, when given, limits the diff to those relays.
 ///
 /// - Returns: the actions, sorted by relay.
 public func computeActions(
     targets: [RelayURL: RelaySyncNeeds],
     pending: PendingSyncIndex,
     confirmed: ConfirmedSyncIndex,
+    relays: Set<RelayURL>? = nil,
     status: (RelayURL) -> RelayConnectionStatus?
 ) -> [AddFilters] {
     var actions: [AddFilters] = []
-    for relay in targets.keys.sorted() {
+    // Only the relays asked about: a diff after one relay's change costs that relay's items.
+    let considered = relays.map { $0.filter { targets[$0] != nil } } ?? Set(targets.keys)
+    for relay in considered.sorted() {
         switch status(relay) {
         case .disconnected?, .disconnecting?: continue
         case nil, .connecting?, .syncing?, .connected?, .connectedHistoricSyncFailures?: break

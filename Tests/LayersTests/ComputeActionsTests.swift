@@ -19,6 +19,15 @@ struct ComputeActionsTests {
         computeActions(targets: targets, pending: pending, confirmed: confirmed, status: { _ in status })
     }
 
+    @Test func theDiffCanBeLimitedToTheRelaysThatChanged() {
+        let other = LayersFixtures.url("wss://b.example")
+        let targets = [Self.relay: RelaySyncNeeds(repos: [F.ref("x"): .full]), other: RelaySyncNeeds(repos: [F.ref("y"): .full])]
+        let limited = computeActions(targets: targets, pending: .init(), confirmed: .init(), relays: [other, F.url("wss://untargeted.example")],
+                                     status: { _ in .connected })
+        #expect(limited == [AddFilters(relay: other, repos: [F.ref("y"): .full])])
+        #expect(computeActions(targets: targets, pending: .init(), confirmed: .init(), status: { _ in .connected }).count == 2)
+    }
+
     @Test("§17: empty targets give no action")
     func empty() {
         #expect(Self.run([:]).isEmpty)

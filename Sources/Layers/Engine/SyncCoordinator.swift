@@ -269,8 +269,8 @@ public actor SyncCoordinator {
             if relays[url] == nil { await register(url, bootstrap: false) }
         }
         let statuses = relays.mapValues(\.status)
-        let actions = computeActions(targets: targets, pending: pending, confirmed: confirmed, status: { statuses[$0] })
-        for action in actions where only == nil || only!.contains(action.relay) {
+        let actions = computeActions(targets: targets, pending: pending, confirmed: confirmed, relays: only, status: { statuses[$0] })
+        for action in actions {
             await handle(action)
         }
     }
