@@ -21,9 +21,7 @@ extension SyncCoordinator {
             await recompute(only: [url])
         }
 
-        if let batch = accumulator.flushIfDue(now: now) {
-            await applySelfSubscriberBatch(batch)
-        }
+        await applyFlush(await selfSubscriber.flushIfDue(now: now))
 
         // Work the diff still owes a syncing relay (an action dropped during a rate limit):
         // started again here once the relay accepts work.
@@ -71,7 +69,7 @@ extension SyncCoordinator {
         for (url, state) in relays where state.status == .syncing {
             // Events stored but not yet seen by the self-subscriber may still create batches.
             let unseen = acceptedSeen < ingestor.store.publishedEventCount
-            let pendingWork = pending.hasPending(for: url) || !accumulator.isEmpty || unseen
+            let pendingWork = pending.hasPending(for: url) || selfSubscriberBuffered > 0 || unseen
             // Fed a copy: asking the diff reads `relays`, which must not be mid-mutation.
             var lifecycle = state.lifecycle
             let actions = lifecycle.tick(at: now, pendingWork: pendingWork, owesWork: {

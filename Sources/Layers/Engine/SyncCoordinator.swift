@@ -53,7 +53,12 @@ public actor SyncCoordinator {
     var diffRevision = 0
     var cachedOutstanding: (revision: Int, desiredRevision: Int, relays: Set<RelayURL>)?
     var relays: [RelayURL: RelaySyncState] = [:]
-    var accumulator: SelfSubscriberAccumulator
+    /// Follows the store and batches what changes the desired index.
+    let selfSubscriber: SelfSubscriber
+    /// Events waiting in the self-subscriber's window (as of its last report).
+    var selfSubscriberBuffered = 0
+    /// Events the self-subscriber had seen when `selfSubscriberBuffered` was reported.
+    var selfSubscriberBufferedAsOf = 0
     var subscriptionCounter = 0
     var tasks: [Int: Task<Void, Never>] = [:]
     var taskCounter = 0
@@ -65,9 +70,6 @@ public actor SyncCoordinator {
     var lastStrategy: [RelayURL: SyncStrategy] = [:]
     /// Store events seen by the self-subscriber so far.
     var acceptedSeen = 0
-    /// Flush the self-subscriber as soon as it has seen this many store events (set when a
-    /// historic batch completes).
-    var flushWhenSeen: Int?
     /// `waitForIdle` callers waiting for a task to finish or park.
     var idleWatchers: [CheckedContinuation<Void, Never>] = []
     var stopped = false
@@ -89,7 +91,7 @@ public actor SyncCoordinator {
         self.logger = logger
         self.emit = emit
         self.random = SplitMix64(seed: randomSeed)
-        self.accumulator = SelfSubscriberAccumulator(window: configuration.batchWindow)
+        self.selfSubscriber = SelfSubscriber(window: configuration.batchWindow, clock: clock)
     }
 
     var now: Double { clock.now() }
@@ -114,10 +116,12 @@ public actor SyncCoordinator {
         let stream = ingestor.store.subscribe()
         // Events published before this subscription are covered by the preload above.
         acceptedSeen = ingestor.store.publishedEventCount
+        await selfSubscriber.follow(stream, seenAtStart: acceptedSeen)
+        let outputs = selfSubscriber.outputs
         selfSubscription = Task { [weak self] in
-            for await event in stream {
+            for await output in outputs {
                 guard let self else { return }
-                await self.accepted(event)
+                await self.selfSubscriberOutput(output)
             }
         }
     }
@@ -128,6 +132,7 @@ public actor SyncCoordinator {
         guard !stopped else { return }
         stopped = true
         selfSubscription?.cancel()
+        await selfSubscriber.stop()
         persistState()
         await flushPersistedState()
         for state in relays.values { await state.link.finish() }
@@ -211,12 +216,21 @@ public actor SyncCoordinator {
 
     // MARK: - Self-subscriber
 
-    /// An event was accepted into the store (from a client or from sync).
-    func accepted(_ event: NostrEvent) async {
-        acceptedSeen += 1
-        notifyIdleWatchers()
-        if SelfSubscriberBatch.kinds.contains(event.kind) { accumulator.add(event, now: now) }
-        await flushEarlyIfSeen()
+    /// What the self-subscriber reported: its progress (idle detection and the completion
+    /// check read it) or a batch an early flush released.
+    func selfSubscriberOutput(_ output: SelfSubscriber.Output) async {
+        switch output {
+        case .progress(let seen, let buffered):
+            acceptedSeen = max(acceptedSeen, seen)
+            // A report sent before a flush the engine already applied is stale.
+            if seen > selfSubscriberBufferedAsOf {
+                selfSubscriberBuffered = buffered
+                selfSubscriberBufferedAsOf = seen
+            }
+            notifyIdleWatchers()
+        case .batch(let events):
+            await applySelfSubscriberBatch(events)
+        }
     }
 
     /// A historic batch completed: once the self-subscriber has seen every event stored so
@@ -224,14 +238,17 @@ public actor SyncCoordinator {
     /// at once instead of at the end of the window, so the next layer's filters go out
     /// without waiting (layer 1 -> 2 -> 3 in one pass each).
     func requestEarlyFlush() async {
-        flushWhenSeen = max(flushWhenSeen ?? 0, ingestor.store.publishedEventCount)
-        await flushEarlyIfSeen()
+        let flush = await selfSubscriber.flushWhenSeen(ingestor.store.publishedEventCount)
+        await applyFlush(flush)
     }
 
-    func flushEarlyIfSeen() async {
-        guard let target = flushWhenSeen, acceptedSeen >= target else { return }
-        flushWhenSeen = nil
-        if let batch = accumulator.flushNow() { await applySelfSubscriberBatch(batch) }
+    /// Applies a batch the self-subscriber released on request.
+    func applyFlush(_ flush: SelfSubscriber.Flush) async {
+        if flush.seen >= selfSubscriberBufferedAsOf {
+            selfSubscriberBuffered = flush.buffered
+            selfSubscriberBufferedAsOf = flush.seen
+        }
+        if let events = flush.events { await applySelfSubscriberBatch(events) }
     }
 
     /// Builds the desired index from announcements and root events already stored, so a
