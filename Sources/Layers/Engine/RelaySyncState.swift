@@ -16,11 +16,8 @@ struct RelaySyncState {
     /// ledger and what the relay taught about NIP-77.
     let reconciler: RelayReconciler
     var session: (any RelayLinkSession)?
-    var lastEventAt: Double?
     /// The live subscriptions of the current connection (and the relay's learned cap).
     var live: LiveSubscriptionSet
-    /// Whether the generic layer-1 batch has completed since the last fresh start.
-    var announcementsSynced = false
     var lastError: String?
     /// Delivered events the node accepted: keeps its place at the tracked-relay cap.
     var deliveredEvents = false

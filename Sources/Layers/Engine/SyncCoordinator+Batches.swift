@@ -77,7 +77,6 @@ extension SyncCoordinator {
         guard let batch = pending.complete(id) else { return }
         confirmed.confirm(batch)
         state.lifecycle.batchFinished(generation: generation, failed: batch.failed)
-        if batch.isGeneric { state.announcementsSynced = true }
         relays[url] = state
         stateDirty = true
         await requestEarlyFlush()

@@ -164,7 +164,6 @@ extension SyncCoordinator {
         // fetch roots before what tags them.
         state.relayWideNext = syncedBefore && state.graspServer == true && negentropyAllowed(url)
         state.lifecycle.historicSyncRestarted()
-        state.announcementsSynced = false
         relays[url] = state
         await closeLiveSubscriptions(url)
         startBatch(relay: url, needs: RelaySyncNeeds(), since: nil, isGeneric: true)
