@@ -69,4 +69,53 @@ public enum ChildWorker {
         guard let line = String(decoding: data, as: UTF8.self).split(separator: "\n").last else { throw Failure.noOutput(arguments: arguments) }
         return String(line)
     }
+
+    /// A child that keeps running beside its parent (a served peer): it prints one line when
+    /// it is ready (`readyLine`), runs until its stdin is closed (`finish()`), then prints its
+    /// last line and exits. Its stderr is the parent's.
+    public final class Running: @unchecked Sendable {
+        public let process = Process()
+        private let input = Pipe()
+        private let output = Pipe()
+        private var pending = Data()
+        private let arguments: [String]
+
+        /// Starts `executable arguments`.
+        public init(executable: String = ChildWorker.ownExecutable, arguments: [String]) throws {
+            self.arguments = arguments
+            process.executableURL = URL(fileURLWithPath: executable)
+            process.arguments = arguments
+            process.standardInput = input
+            process.standardOutput = output
+            try process.run()
+        }
+
+        public var pid: Int32 { process.processIdentifier }
+
+        /// Blocks until the child printed a whole line, and returns it (without the newline).
+        public func readyLine() throws -> String {
+            while true {
+                if let newline = pending.firstIndex(of: 0x0A) {
+                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
+                    pending = Data(pending[(newline + 1)...])
+                    return line
+                }
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { throw Failure.noOutput(arguments: arguments) }
+                pending.append(chunk)
+            }
+        }
+
+        /// Closes the child's stdin, waits for it to exit and returns the last line it printed.
+        public func finish() throws -> String {
+            try? input.fileHandleForWriting.close()
+            pending.append(output.fileHandleForReading.readDataToEndOfFile())
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else { throw Failure.exited(status: process.terminationStatus, arguments: arguments) }
+            guard let line = String(decoding: pending, as: UTF8.self).split(separator: "\n").last else {
+                throw Failure.noOutput(arguments: arguments)
+            }
+            return String(line)
+        }
+    }
 }

@@ -12,13 +12,18 @@ import Store
 /// 2. `million-ingest`: the corpus read in batches of 10,000 and ingested (verify + policy +
 ///    SQLite) into a fresh peer database in the cache directory; the process holds the peer
 ///    store alone.
-/// 3. `million-sync`: the peer database opened behind a `NostrRelay` reached in memory
-///    (`LocalRelayTransport`), a full historic sync into an empty node, then a no-change
-///    re-sync with a fresh coordinator past the quick-reconnect window. This process holds
-///    the node and the peer it syncs from.
+/// 3. `million-sync`: the peer database served over a loopback WebSocket by a child process
+///    (`million-peer`), and the node in another child process per phase (`million-node`): a
+///    full historic sync into an empty node, then a restart of the node on the same database
+///    (no-change re-sync). Each process's RSS is sampled on its own (`MillionSyncRun`).
 public enum MillionStoreRun {
-    public static let eventCount = 1_000_000
-    public static let repoCount = 5_000
+    /// 1,000,000, or `GRASP_BENCH_MILLION_EVENTS` (a smaller store of the same shape, to
+    /// compare against: files of their own in the cache directory).
+    public static let eventCount = ProcessInfo.processInfo.environment["GRASP_BENCH_MILLION_EVENTS"].flatMap(Int.init) ?? 1_000_000
+    /// One repository per 200 events (5,000 at 1,000,000).
+    public static let repoCount = max(1, eventCount / 200)
+    /// The cache file names' suffix for a store of another size.
+    static var sizeSuffix: String { eventCount == 1_000_000 ? "" : "-\(eventCount)" }
     public static let seed: UInt64 = 0x6772_6173_7031_4d31
     /// Bump when the corpus's shape changes: a cached file with another version is regenerated.
     public static let corpusVersion = 1
@@ -45,10 +50,10 @@ public enum MillionStoreRun {
         return FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".cache/grasp-sync-bench")
     }
 
-    public static var corpusFile: URL { cacheDirectory.appendingPathComponent("million-v\(corpusVersion).jsonl") }
-    public static var peerDatabase: URL { cacheDirectory.appendingPathComponent("million-peer.sqlite") }
+    public static var corpusFile: URL { cacheDirectory.appendingPathComponent("million-v\(corpusVersion)\(sizeSuffix).jsonl") }
+    public static var peerDatabase: URL { cacheDirectory.appendingPathComponent("million-peer\(sizeSuffix).sqlite") }
     /// Written after a complete ingest: the header of the corpus the peer database holds.
-    static var peerMarker: URL { cacheDirectory.appendingPathComponent("million-peer.done") }
+    static var peerMarker: URL { cacheDirectory.appendingPathComponent("million-peer\(sizeSuffix).done") }
 
     static func headerLine() -> String {
         let encoder = JSONEncoder()
@@ -258,74 +263,6 @@ public enum MillionStoreRun {
                             wallSeconds: wall, databaseBytes: fileSize(peerDatabase), memory: memory, sampledPeak: peak)
     }
 
-    // MARK: - Step 3: sync from the peer's database into an empty node
-
-    public struct SyncPhase: Codable, Sendable {
-        /// From the coordinator's `start()` returning to the peer reaching Connected.
-        public var milliseconds: Double
-        /// `start()` itself (persisted state, desired index preloaded from the store).
-        public var startMilliseconds: Double
-        public var bytesNodeToPeer: Int
-        public var bytesPeerToNode: Int
-        public var storedEvents: Int
-        /// The process at the end of the phase; `peakResidentBytes` is the phase's own VmHWM
-        /// (reset through /proc/self/clear_refs before it).
-        public var memory: MemoryFigures
-        public var sampledPeak: SampledPeak
-    }
-
-    public struct SyncResult: Codable, Sendable {
-        /// The process with the peer store opened, before the node's store exists.
-        public var beforeSync: MemoryFigures
-        public var full: SyncPhase
-        public var resync: SyncPhase
-        public var nodeDatabaseBytes: Int
-        /// VmHWM over the whole process (full sync and re-sync).
-        public var processPeakResidentBytes: Int
-    }
-
-    public static func sync() async throws -> SyncResult {
-        guard (try? String(contentsOf: peerMarker, encoding: .utf8)) == headerLine() else {
-            throw RunError("no complete peer database at \(peerDatabase.path): run `SyncWorker million-ingest`")
-        }
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-million-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let peerStore = try SQLiteEventStore(path: peerDatabase.path)
-        // The default 50 subscriptions per connection are not enough for the engine at 5,000
-        // repositories: it opened more live subscriptions than that and the peer closed them
-        // (and then historic batches), so this peer allows 1,000.
-        let peer = NostrRelay(ingestor: EventIngestor(store: peerStore,
-                                                      policy: AcceptancePolicy(configuration: .init(serviceURLs: [SyncRun.nodeURL])),
-                                                      clock: ManualClock(start: 1_800_000_000)),
-                              information: RelayInformation(limits: RelayLimits(maxSubscriptions: peerMaxSubscriptions)))
-        let transport = LocalRelayTransport()
-        transport.register(peer, at: SyncRun.peerURL)
-        let before = MemoryFigures.now()
-        let nodePath = directory.appendingPathComponent("node.sqlite").path
-        let store = try SQLiteEventStore(path: nodePath)
-
-        // The peer as the engine sees a GRASP server (its NIP-11 names GRASP-02), as in
-        // `SyncRun`'s full and resync modes: one relay-wide NIP-77 session.
-        let information = SyncRun.PeerInformation(graspServer: true)
-        func phase(_ window: Double) async throws -> SyncPhase {
-            resetPeakResident()
-            let sampler = RSSSampler()
-            let r = try await SyncRun.measure(SyncRun.coordinator(store: store, transport: transport, quickReconnectWindow: window,
-                                                                  information: information),
-                                              store: store, transport: transport)
-            let peak = sampler.stop()
-            return SyncPhase(milliseconds: r.milliseconds, startMilliseconds: r.startMilliseconds, bytesNodeToPeer: r.bytesUp,
-                             bytesPeerToNode: r.bytesDown, storedEvents: r.storedEvents, memory: MemoryFigures.now(), sampledPeak: peak)
-        }
-        let full = try await phase(900)
-        guard full.storedEvents == eventCount else { throw RunError("synced \(full.storedEvents) of \(eventCount) events") }
-        let highest = full.memory.peakResidentBytes
-        let resync = try await phase(0)
-        return SyncResult(beforeSync: before, full: full, resync: resync, nodeDatabaseBytes: fileSize(URL(fileURLWithPath: nodePath)),
-                          processPeakResidentBytes: max(highest, resync.memory.peakResidentBytes))
-    }
-
     // MARK: - Helpers
 
     public struct RunError: Error, CustomStringConvertible {
@@ -340,13 +277,14 @@ public enum MillionStoreRun {
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     static func seconds(since start: ContinuousClock.Instant) -> Double { seconds(ContinuousClock.now - start) }
 
-    /// Resets VmHWM to the current RSS (Linux: `5` to /proc/self/clear_refs).
-    static func resetPeakResident() {
-        try? "5".write(toFile: "/proc/self/clear_refs", atomically: false, encoding: .utf8)
+    /// Resets VmHWM of this process (or `pid`) to its current RSS (Linux: `5` to
+    /// /proc/<pid>/clear_refs).
+    static func resetPeakResident(pid: Int32? = nil) {
+        try? "5".write(toFile: "/proc/\(pid.map(String.init) ?? "self")/clear_refs", atomically: false, encoding: .utf8)
     }
 }
 
-/// What the resident set of this process consists of (Linux /proc; zeros elsewhere).
+/// What the resident set of a process consists of (Linux /proc; zeros elsewhere).
 public struct MemoryFigures: Codable, Sendable {
     /// VmRSS.
     public var residentBytes: Int
@@ -362,20 +300,31 @@ public struct MemoryFigures: Codable, Sendable {
     /// by file name, summed over every connection's mapping (each connection maps the file
     /// on its own, and the kernel counts a page once per mapping it is in).
     public var mappedFiles: [String: Int]
-    /// `sqlite3_memory_used()`: everything SQLite allocated in this process (both stores'
-    /// page caches, schemas, statements), part of `anonymousBytes`.
-    public var sqliteHeapBytes: Int
+    /// `sqlite3_memory_used()`: everything SQLite allocated in the process (its stores' page
+    /// caches, schemas, statements), part of `anonymousBytes`. Nil when read from another
+    /// process.
+    public var sqliteHeapBytes: Int?
 
+    /// This process.
     public static func now() -> MemoryFigures {
-        let status = procStatus()
-        return MemoryFigures(residentBytes: status["VmRSS"] ?? 0, peakResidentBytes: status["VmHWM"] ?? 0,
-                             anonymousBytes: status["RssAnon"] ?? 0, fileBytes: status["RssFile"] ?? 0,
-                             mappedFiles: mappedDatabaseFiles(), sqliteHeapBytes: SQLiteEventStore.processHeapBytes)
+        var figures = of(process: "self")
+        figures.sqliteHeapBytes = SQLiteEventStore.processHeapBytes
+        return figures
     }
 
-    /// The kB fields of /proc/self/status, in bytes.
-    static func procStatus() -> [String: Int] {
-        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return [:] }
+    /// Process `pid` (another process of the same user), without SQLite's own count.
+    public static func of(pid: Int32) -> MemoryFigures { of(process: String(pid)) }
+
+    static func of(process: String) -> MemoryFigures {
+        let status = procStatus(process)
+        return MemoryFigures(residentBytes: status["VmRSS"] ?? 0, peakResidentBytes: status["VmHWM"] ?? 0,
+                             anonymousBytes: status["RssAnon"] ?? 0, fileBytes: status["RssFile"] ?? 0,
+                             mappedFiles: mappedDatabaseFiles(process), sqliteHeapBytes: nil)
+    }
+
+    /// The kB fields of /proc/<process>/status, in bytes (`process`: a pid or `self`).
+    static func procStatus(_ process: String = "self") -> [String: Int] {
+        guard let text = try? String(contentsOfFile: "/proc/\(process)/status", encoding: .utf8) else { return [:] }
         var fields: [String: Int] = [:]
         for line in text.split(separator: "\n") {
             let parts = line.split(whereSeparator: { $0 == ":" || $0 == " " || $0 == "\t" })
@@ -384,9 +333,9 @@ public struct MemoryFigures: Codable, Sendable {
         return fields
     }
 
-    static func mappedDatabaseFiles() -> [String: Int] {
+    static func mappedDatabaseFiles(_ process: String) -> [String: Int] {
         // Read to the end by hand: /proc files report a size of 0.
-        guard let handle = FileHandle(forReadingAtPath: "/proc/self/smaps") else { return [:] }
+        guard let handle = FileHandle(forReadingAtPath: "/proc/\(process)/smaps") else { return [:] }
         defer { try? handle.close() }
         let text = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
         var result: [String: Int] = [:]
@@ -405,46 +354,66 @@ public struct MemoryFigures: Codable, Sendable {
     }
 }
 
-/// Highest values seen by `RSSSampler`.
+/// Highest values seen by `RSSSampler`, and VmRSS over time.
 public struct SampledPeak: Codable, Sendable {
     public var residentBytes = 0
     public var anonymousBytes = 0
     public var fileBytes = 0
     public var samples = 0
+    /// VmRSS every `RSSSampler.courseInterval` seconds, in MB (10^6 bytes), from the start.
+    public var residentMegabytesCourse: [Double] = []
 }
 
-/// Reads /proc/self/status every 0.25 s on its own thread and keeps the highest values.
+/// Reads /proc/<pid>/status (this process by default) every 0.25 s on its own thread and
+/// keeps the highest values; `take()` returns them and starts over (one sampler, several
+/// phases).
 final class RSSSampler: @unchecked Sendable {
+    static let courseInterval = 5.0
+    private let process: String
     private let lock = NSLock()
     private var peak = SampledPeak()
     private var running = true
     private let done = DispatchSemaphore(value: 0)
 
-    init() {
+    init(pid: Int32? = nil) {
+        process = pid.map(String.init) ?? "self"
         let thread = Thread { [self] in
+            let perCourse = Int(Self.courseInterval / 0.25)
             while lock.withLock({ running }) {
-                sample()
+                sample(course: lock.withLock { peak.samples % perCourse == 0 })
                 Thread.sleep(forTimeInterval: 0.25)
             }
             done.signal()
         }
+        thread.name = "rss-sampler"
         thread.start()
     }
 
-    private func sample() {
-        let status = MemoryFigures.procStatus()
+    private func sample(course: Bool = false) {
+        let status = MemoryFigures.procStatus(process)
         lock.withLock {
-            peak.residentBytes = max(peak.residentBytes, status["VmRSS"] ?? 0)
+            let rss = status["VmRSS"] ?? 0
+            peak.residentBytes = max(peak.residentBytes, rss)
             peak.anonymousBytes = max(peak.anonymousBytes, status["RssAnon"] ?? 0)
             peak.fileBytes = max(peak.fileBytes, status["RssFile"] ?? 0)
             peak.samples += 1
+            if course { peak.residentMegabytesCourse.append((Double(rss) / 100_000).rounded() / 10) }
+        }
+    }
+
+    /// The figures since the start or the last `take()`, and a fresh start.
+    func take() -> SampledPeak {
+        sample()
+        return lock.withLock {
+            defer { peak = SampledPeak() }
+            return peak
         }
     }
 
     func stop() -> SampledPeak {
-        sample()
+        let result = take()
         lock.withLock { running = false }
         done.wait()
-        return lock.withLock { peak }
+        return result
     }
 }

@@ -11,7 +11,11 @@ import Foundation
 //                              below, each in a child process, and prints their figures together
 //   SyncWorker million-corpus  generates the corpus in the cache directory unless it is there
 //   SyncWorker million-ingest  ingests it into the peer database in the cache directory
-//   SyncWorker million-sync    full sync and no-change re-sync from that database into an empty node
+//   SyncWorker million-sync    full sync and no-change re-sync from that database into an empty node,
+//                              the peer and the node in processes of their own (`MillionSyncRun`):
+//   SyncWorker million-peer    serves the peer database on loopback (prints the URL, stops at stdin EOF)
+//   SyncWorker million-node full|resync <ws-url> <database>
+//                              one phase of the node against that peer
 let arguments = CommandLine.arguments
 
 func fail(_ message: String) -> Never {
@@ -37,7 +41,7 @@ func child(_ step: String) throws -> String {
     return line
 }
 
-switch arguments.count == 2 ? arguments[1] : "" {
+switch arguments.count == 2 || arguments.count == 5 && arguments[1] == "million-node" ? arguments[1] : "" {
 case let name where SyncRun.Mode(rawValue: name) != nil:
     let mode = SyncRun.Mode(rawValue: name)!
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
@@ -51,7 +55,12 @@ case "million-corpus":
 case "million-ingest":
     try printJSON(try MillionStoreRun.ingest())
 case "million-sync":
-    try printJSON(try await MillionStoreRun.sync())
+    try printJSON(try MillionSyncRun.run())
+case "million-peer":
+    try printJSON(try await MillionSyncRun.servePeer())
+case "million-node":
+    guard let phase = MillionSyncRun.Phase(rawValue: arguments[2]) else { fail("million-node: full or resync, not \(arguments[2])") }
+    try printJSON(try await MillionSyncRun.runNode(phase, peerURL: arguments[3], database: arguments[4]))
 case "million":
     var combined = "{"
     for (key, step) in [("corpus", "million-corpus"), ("ingest", "million-ingest"), ("sync", "million-sync")] {
@@ -59,5 +68,5 @@ case "million":
     }
     print(combined + "}")
 default:
-    fail("usage: SyncWorker full|resync|...|million|million-corpus|million-ingest|million-sync")
+    fail("usage: SyncWorker full|resync|...|million|million-corpus|million-ingest|million-sync|million-peer|million-node")
 }
