@@ -50,8 +50,7 @@ test: deps
 	GRASP_SYNC_TEST_PYTHON=$(CURDIR)/$(VENV)/bin/python swift test --skip-build --filter '$(HEAVY_SUITES)' $(SWIFT_TEST_FLAGS)
 
 bench: apt
-	cd Benchmarks && swift build -c release --product SyncWorker && swift package --disable-sandbox benchmark --target GraspBench --no-progress
-	cd Benchmarks && swift build -c release --product ReadLoadWorker
+	cd Benchmarks && swift build -c release --product SyncWorker && swift build -c release --product ReadLoadWorker && swift package --disable-sandbox benchmark --target GraspBench --no-progress
 	Benchmarks/.build/release/ReadLoadWorker 20 20
 	Benchmarks/.build/release/ReadLoadWorker storm 50 8
 	Benchmarks/.build/release/ReadLoadWorker latency 20

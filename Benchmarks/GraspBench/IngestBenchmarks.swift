@@ -10,6 +10,9 @@ let benchmarks: @Sendable () -> Void = {
     registerNegentropyBenchmarks()
 
     registerSyncBenchmarks()
+    registerLayersStageBenchmarks()
+    registerHealthStageBenchmarks()
+    registerTransportStageBenchmarks()
     let corpus = IngestCorpus.make()
 
     Benchmark("ingest 100k NIP-34 events (verify + policy + SQLite store)", configuration: .init(scalingFactor: .one)) { benchmark in

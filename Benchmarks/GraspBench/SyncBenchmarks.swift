@@ -10,22 +10,32 @@ import Foundation
 enum SyncWorkerProcess {
     /// `SyncWorker` in this executable's directory (found through /proc: the harness may
     /// start benchmarks by a relative path).
-    static var executable: URL {
+    static var executable: URL { sibling("SyncWorker") }
+
+    /// The executable `name` in this executable's directory.
+    static func sibling(_ name: String) -> URL {
         let own = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        return URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent("SyncWorker")
+        return URL(fileURLWithPath: own).deletingLastPathComponent().appendingPathComponent(name)
     }
 
     static func run(_ mode: SyncRun.Mode) throws -> SyncRun.Result {
+        try run(SyncRun.Result.self, step: mode.rawValue)
+    }
+
+    /// Runs `worker step` (a worker executable next to this one) and decodes the JSON line
+    /// it prints last.
+    static func run<T: Decodable>(_ type: T.Type, step: String, worker: String = "SyncWorker") throws -> T {
+        let executable = sibling(worker)
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
-            fatalError("\(executable.path) is missing: build it with `swift build -c release --product SyncWorker` in Benchmarks/ (`make bench` does)")
+            fatalError("\(executable.path) is missing: build it with `swift build -c release --product \(worker)` in Benchmarks/ (`make bench` does)")
         }
         let line: String
         do {
-            line = try ChildWorker.lastLine(executable: executable.path, arguments: [mode.rawValue])
+            line = try ChildWorker.lastLine(executable: executable.path, arguments: [step])
         } catch {
-            fatalError("SyncWorker \(mode.rawValue) failed: \(error)")
+            fatalError("\(worker) \(step) failed: \(error)")
         }
-        return try JSONDecoder().decode(SyncRun.Result.self, from: Data(line.utf8))
+        return try JSONDecoder().decode(T.self, from: Data(line.utf8))
     }
 }
 

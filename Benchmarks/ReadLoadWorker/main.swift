@@ -13,6 +13,10 @@ import Foundation
 //                                                 (`PublishLatency`, default 20)
 //   ReadLoadWorker latency-clients <ws-url> <seconds>
 //                                                 only its clients (the relay must hold the corpus)
+//   ReadLoadWorker transport                     WebSocket throughput over loopback, the node's relay
+//                                                 server and its client transport in this process
+//                                                 (`TransportThroughput`; started by GraspBench's
+//                                                 transport stage benchmark)
 let arguments = Array(CommandLine.arguments.dropFirst())
 
 func fail(_ message: String) -> Never {
@@ -51,6 +55,13 @@ case "storm-clients":
     exit(0)
 case "latency":
     try printResult(try await PublishLatency.run(seconds: number(Array(arguments.dropFirst()), 0, default: 20)))
+    exit(0)
+case "transport":
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-transport-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let result = try await TransportThroughput.run(stored: 20_000, sent: 5_000, rounds: 5, directory: directory)
+    try? FileManager.default.removeItem(at: directory)
+    try printResult(result)
     exit(0)
 case "latency-clients":
     guard arguments.count == 3, let seconds = Int(arguments[2]) else {
