@@ -33,6 +33,9 @@ public protocol EventStore: Sendable {
     /// Cheaper than reading the events when only those tags matter (a restart rebuilding
     /// the sync index from tens of thousands of root events).
     func tagValues(named name: String, ofKinds kinds: [Int]) throws(StoreError) -> [TaggedValue]
+    /// The same values as ``tagValues(named:ofKinds:)``, handed to `body` one by one as they
+    /// are read (a million-event store's root tags never sit in memory all at once).
+    func forEachTagValue(named name: String, ofKinds kinds: [Int], _ body: (TaggedValue) -> Void) throws(StoreError)
     /// Whether some stored event has a tag named one of `tagNames` whose first value is one of `values`.
     func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool
     /// A stream of every event saved from now on (after its transaction committed).
@@ -58,6 +61,11 @@ extension EventStore {
 }
 
 extension EventStore {
+    /// Stores without a cursor read them all first.
+    public func forEachTagValue(named name: String, ofKinds kinds: [Int], _ body: (TaggedValue) -> Void) throws(StoreError) {
+        for value in try tagValues(named: name, ofKinds: kinds) { body(value) }
+    }
+
     /// An unbounded stream of every event saved from now on: nothing is ever dropped.
     public func subscribe() -> AsyncStream<NostrEvent> { subscribe(bufferLimit: nil) }
 }

@@ -321,6 +321,10 @@ public final class SQLiteEventStore: EventStore {
         try read { db in try SQLiteQueries.tagValues(db, named: name, ofKinds: kinds) }
     }
 
+    public func forEachTagValue(named name: String, ofKinds kinds: [Int], _ body: (TaggedValue) -> Void) throws(StoreError) {
+        try read { db in try SQLiteQueries.forEachTagValue(db, named: name, ofKinds: kinds, body) }
+    }
+
     public func isReferenced(tagNames: [String], values: [String]) throws(StoreError) -> Bool {
         try read { db in try SQLiteQueries.isReferenced(db, tagNames: tagNames, values: values) }
     }

@@ -51,18 +51,22 @@ enum SQLiteQueries {
     }
 
     static func tagValues(_ db: Database, named name: String, ofKinds kinds: [Int]) throws -> [TaggedValue] {
-        if kinds.isEmpty { return [] }
+        var out: [TaggedValue] = []
+        try forEachTagValue(db, named: name, ofKinds: kinds) { out.append($0) }
+        return out
+    }
+
+    static func forEachTagValue(_ db: Database, named name: String, ofKinds kinds: [Int], _ body: (TaggedValue) -> Void) throws {
+        if kinds.isEmpty { return }
         let sql = """
             SELECT e.id, t.value FROM tags t JOIN events e ON e.seq = t.event_seq
             WHERE t.name = ? AND e.kind IN (\(SQLiteEventStore.placeholders(kinds.count))) ORDER BY e.seq
             """
-        var out: [TaggedValue] = []
         let cursor = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments([name] + kinds.map { $0 as any DatabaseValueConvertible }))
         while let row = try cursor.next() {
             let id: Data = row[0]
-            out.append(TaggedValue(eventID: Hex.encode(Array(id)), value: row[1]))
+            body(TaggedValue(eventID: Hex.encode(Array(id)), value: row[1]))
         }
-        return out
     }
 
     static func isReferenced(_ db: Database, tagNames: [String], values: [String]) throws -> Bool {

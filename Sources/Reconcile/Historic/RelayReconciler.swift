@@ -94,38 +94,9 @@ public actor RelayReconciler {
             relay: relay, generation: generation, channel: channel, local: local, clock: clock,
             configuration: configuration, classify: classify, reconciler: self,
             negentropySlots: negentropySlots, requestSlots: requestSlots, fetchLedger: fetchLedger)
-        if let scope = batch.relayWide, batch.negentropy, negentropyAllowed,
-           let outcome = await context.reconcileRelayWide(since: scope.since, localFilters: scope.localFilters) {
-            return outcome
-        }
-        // Side by side only with NIP-77: each session diffs against what is stored by then,
-        // while REQ/EOSE pages of overlapping filters would download the same events twice.
-        let width = batch.negentropy ? max(1, configuration.batchFilterConcurrency) : 1
-        let filters = batch.filters
-        let useNegentropy = batch.negentropy && !configuration.disableNegentropy
-        return await withTaskGroup(of: HistoricOutcome.self) { group -> HistoricOutcome in
-            var next = 0
-            var outcome = HistoricOutcome.complete
-            func startNext() {
-                guard next < filters.count else { return }
-                let filter = filters[next]
-                next += 1
-                group.addTask {
-                    // NIP-77 is tried while the relay is not known to refuse it.
-                    await context.sync(filter, tryNegentropy: useNegentropy && self.negentropyAllowed)
-                }
-            }
-            for _ in 0..<width { startNext() }
-            while let result = await group.next() {
-                if case .aborted = result {
-                    group.cancelAll()
-                    return .aborted
-                }
-                if case .failed = result, outcome == .complete { outcome = result }
-                startNext()
-            }
-            return outcome
-        }
+        // The batch's work runs off this actor (listings and sessions of several filters side
+        // by side); it reports here through the context.
+        return await context.run(batch, allowed: { [self] in negentropyAllowed })
     }
 
     // MARK: - What sessions report

@@ -1,4 +1,6 @@
+import Layers
 import Nostr
+import Transport
 import Reconcile
 
 /// Settings of the GRASP-02 sync engine: the reference's constants as defaults, with the

@@ -40,11 +40,15 @@ extension EventStore {
             }
         }
         // Overlapping filters list an event more than once; sealing refuses duplicates.
+        // Removed in place: at a million items a second array would be 40 MB more.
         items.sort()
-        var unique: [NegentropyItem] = []
-        unique.reserveCapacity(items.count)
-        for item in items where unique.last != item { unique.append(item) }
-        return try NegentropyStorage(sealing: unique)
+        var kept = 0
+        for index in items.indices where kept == 0 || items[kept - 1] != items[index] {
+            items[kept] = items[index]
+            kept += 1
+        }
+        items.removeLast(items.count - kept)
+        return try NegentropyStorage(sealing: items)
     }
 }
 

@@ -1,5 +1,7 @@
 import Foundation
+import Layers
 import Nostr
+import Transport
 import Reconcile
 
 /// What survives a restart (decisions: Restart is a quick reconnect): confirmed sync state

@@ -1,5 +1,7 @@
 import Foundation
+import Layers
 import Nostr
+import Transport
 import Reconcile
 
 extension SyncCoordinator {

@@ -1,7 +1,9 @@
 import Foundation
 import Health
 import Logging
+import Layers
 import Nostr
+import Transport
 import Reconcile
 import Store
 import SyncMetrics
@@ -18,17 +20,18 @@ import SyncMetrics
 public actor SyncCoordinator {
     let configuration: SyncConfiguration
     let ingestor: EventIngestor
-    /// Makes each tracked relay's connection.
-    let links: @Sendable (RelayURL) -> any RelayLink
+    let transport: any RelayTransport
     /// The node's side of every reconciliation (the store).
     let local: any LocalItemSource
+    /// Where connections put delivered events (the store's ingest path).
+    let inboundSink: any InboundEventSink
     let health: any RelayHealthTracking
     let clock: any NodeClock
     let logger: Logger
     let emit: @Sendable (NodeEvent) -> Void
-    /// Tells from a relay's NIP-11 document whether it is a GRASP server (reconciled
-    /// relay-wide on re-syncs); nil: never asked, every relay is synced with its item filters.
-    let graspServerProbe: (@Sendable (RelayURL) async throws -> Bool)?
+    /// Fetches remote relays' NIP-11 documents (GRASP servers are reconciled relay-wide on
+    /// re-syncs); nil: never fetched, every relay is synced with its item filters.
+    let relayInformation: (any RelayInformationFetching)?
     var random: SplitMix64
 
     var desired = RepoSyncIndex() {
@@ -74,23 +77,29 @@ public actor SyncCoordinator {
     var idleWatchers: [CheckedContinuation<Void, Never>] = []
     var stopped = false
 
-    /// An engine over the given stages: `links` makes each relay's connection, `local` is the
-    /// store as reconcilers list it, `health` the health tracker.
-    public init(configuration: SyncConfiguration, ingestor: EventIngestor, links: @escaping @Sendable (RelayURL) -> any RelayLink,
-                local: any LocalItemSource, health: any RelayHealthTracking, clock: any NodeClock = SystemClock(),
-                randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max), logger: Logger = Logger(label: "grasp-sync.sync"),
-                graspServerProbe: (@Sendable (RelayURL) async throws -> Bool)? = nil,
-                emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
+    /// The engine wired to the node's stages: each relay's connection is Transport's
+    /// connection actor over `transport` (delivered events ingested through the store,
+    /// refusals reported to the health tracker), reconcilers list the store, GRASP servers
+    /// are told by `relayInformation`'s NIP-11 documents, and the health tracker is `health`
+    /// (injected; a new one by default).
+    public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
+                clock: any NodeClock = SystemClock(), randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
+                logger: Logger = Logger(label: "grasp-sync.sync"), relayInformation: (any RelayInformationFetching)? = nil,
+                health: (any RelayHealthTracking)? = nil, emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
         self.configuration = configuration
-        self.graspServerProbe = graspServerProbe
+        self.relayInformation = relayInformation
         self.ingestor = ingestor
-        self.links = links
-        self.local = local
-        self.health = health
+        self.transport = transport
+        self.local = StoreItemSource(store: ingestor.store, rejected: ingestor.rejected)
+        self.inboundSink = SyncedEventSink(ingestor: ingestor, emit: emit)
         self.clock = clock
         self.logger = logger
         self.emit = emit
         self.random = SplitMix64(seed: randomSeed)
+        // Naughty-list changes go out as they happen; the tick's snapshot only re-states them.
+        self.health = health ?? RelayHealthTracker(
+            configuration: HealthConfiguration(baseBackoff: configuration.baseBackoff, maxBackoff: configuration.maxBackoff),
+            now: { clock.now() }, onNaughtyListChange: { emit(.naughtyListChanged($0)) })
         self.selfSubscriber = SelfSubscriber(window: configuration.batchWindow, clock: clock)
     }
 
@@ -135,7 +144,7 @@ public actor SyncCoordinator {
         await selfSubscriber.stop()
         persistState()
         await flushPersistedState()
-        for state in relays.values { await state.link.finish() }
+        for state in relays.values { await state.connection.finish() }
         for task in tasks.values { task.cancel() }
         for task in workers.values { task.cancel() }
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
@@ -189,7 +198,7 @@ public actor SyncCoordinator {
         }
         let state = newRelayState(url, bootstrap: bootstrap)
         relays[url] = state
-        follow(state.link, url: url)
+        follow(state.connection, url: url)
         diffRevision += 1
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
@@ -202,7 +211,7 @@ public actor SyncCoordinator {
             relay: url, configuration: configuration.reconciler,
             local: local, clock: clock, host: self,
             classify: RefusalClassifier.classify, logger: logger)
-        return RelaySyncState(isBootstrap: bootstrap, link: links(url),
+        return RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
                        reconciler: reconciler, requestLimits: configuration.requestLimits,
                        liveLimits: LiveSubscriptionSet.Limits(
                            consolidationThreshold: configuration.consolidationThreshold,
@@ -258,14 +267,13 @@ public actor SyncCoordinator {
             let announcements = try ingestor.store.query([Filter(kinds: [NIP34.repoAnnouncement], limit: Int.max)], maxLimit: Int.max)
             _ = SelfSubscriberBatch.apply(announcements, to: &desired, ownURLs: configuration.ownURLs)
             // Root events only matter through their `a` tags: those are read from the tag
-            // index instead of parsing every stored root event.
-            var refsByRoot: [String: [RepoRef]] = [:]
-            for tagged in try ingestor.store.tagValues(named: "a", ofKinds: Array(NIP34.rootKinds).sorted()) {
-                guard let ref = RepoRef(tagged.value), ref.kind == NIP34.repoAnnouncement else { continue }
-                refsByRoot[tagged.eventID, default: []].append(ref)
-            }
+            // index instead of parsing every stored root event, and attached as they are read
+            // (at a million events, ~400,000 roots: no list of them is built first).
             var index = desired
-            for (id, refs) in refsByRoot { _ = index.attach(rootEvent: id, to: refs) }
+            try ingestor.store.forEachTagValue(named: "a", ofKinds: Array(NIP34.rootKinds).sorted()) { tagged in
+                guard let ref = RepoRef(tagged.value), ref.kind == NIP34.repoAnnouncement else { return }
+                _ = index.attach(rootEvent: tagged.eventID, to: [ref])
+            }
             desired = index
         } catch {
             logger.error("could not preload the desired sync index: \(error)")
