@@ -6,6 +6,7 @@ import Transport
 import Store
 import SyncMetrics
 import Reconcile
+import Relay
 
 extension SyncCoordinator {
     // MARK: - Task bookkeeping
@@ -84,6 +85,9 @@ extension SyncCoordinator {
         logger.info("relay \(url): \(from) -> \(to) (\(reason))")
         diffRevision += 1
         emit(.connectionStatusChanged(url, to))
+        // A historic sync ended: its batches' buffers, listings and pages are gone, and glibc
+        // would otherwise keep the freed memory (at a million events, 100-190 MB).
+        if from == .syncing && to != .syncing { HeapTrim.trimInBackground() }
     }
 
     // MARK: - Connecting (T2-T5)

@@ -5,6 +5,7 @@ import Layers
 import Nostr
 import Transport
 import Reconcile
+import Relay
 import Store
 import SyncMetrics
 
@@ -118,6 +119,9 @@ public actor SyncCoordinator {
     public func start() async {
         loadPersistedState()
         preloadDesiredIndex()
+        // The preload's announcements and tag rows are garbage now (at a million events
+        // ~140 MB glibc would keep).
+        HeapTrim.trimInBackground()
         lastPersistedAt = now
         for url in configuration.bootstrapRelays where !configuration.ownURLs.contains(url) {
             await register(url, bootstrap: true)
