@@ -55,6 +55,9 @@ public struct RepoSyncIndex: Sendable, Equatable {
     var announcementRefs: [String: RepoRef]
     /// How many relays announcements contribute (per announcement, per author).
     public var relayLimits: AnnouncementRelayLimits
+    /// The held repos of each author: the per-author relay limit looks at an author's other
+    /// repos without scanning every repo (which made loading N announcements cost N²).
+    var refsByAuthor: [String: Set<RepoRef>] = [:]
     /// ``relayTargets``, maintained by every mutation of ``repos`` (through
     /// ``retarget(_:from:to:addedRoots:)`` or, for one attached root, directly). Internal, not
     /// `private(set)`, because the extension in RepoSyncIndex+Targets.swift updates it.
@@ -116,6 +119,7 @@ public struct RepoSyncIndex: Sendable, Equatable {
             entry.rootEvents.formUnion(parked)
         }
         repos[ref] = entry
+        if old == nil { refsByAuthor[ref.pubkey, default: []].insert(ref) }
         retarget(ref, from: old, to: entry, addedRoots: addedRoots)
         return old != entry
     }
@@ -123,7 +127,9 @@ public struct RepoSyncIndex: Sendable, Equatable {
     /// Relays the author's other repositories use.
     func relays(ofAuthor pubkey: String, except ref: RepoRef) -> Set<RelayURL> {
         var out = Set<RelayURL>()
-        for (other, entry) in repos where other.pubkey == pubkey && other != ref { out.formUnion(entry.relays) }
+        for other in refsByAuthor[pubkey] ?? [] where other != ref {
+            if let entry = repos[other] { out.formUnion(entry.relays) }
+        }
         return out
     }
 
@@ -138,6 +144,8 @@ public struct RepoSyncIndex: Sendable, Equatable {
             announcementRefs[version.id] = nil
         }
         guard let entry = repos.removeValue(forKey: ref) else { return false }
+        refsByAuthor[ref.pubkey]?.remove(ref)
+        if refsByAuthor[ref.pubkey]?.isEmpty == true { refsByAuthor[ref.pubkey] = nil }
         retarget(ref, from: entry, to: nil)
         if !entry.rootEvents.isEmpty {
             unresolvedRootEvents[ref, default: []].formUnion(entry.rootEvents)

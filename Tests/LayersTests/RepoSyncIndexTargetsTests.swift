@@ -1,4 +1,4 @@
-import Layers
+@testable import Layers
 import Nostr
 import Testing
 
@@ -149,6 +149,12 @@ struct RepoSyncIndexTargetsTests {
             let expected = deriveRelayTargets(index)
             guard index.relayTargets == expected else {
                 Issue.record("seed \(seed), step \(step): relayTargets \(index.relayTargets), derived \(expected)")
+                return
+            }
+            // The per-author map the relay limit reads is the grouping of the held repos.
+            let byAuthor = Dictionary(grouping: index.repos.keys, by: \.pubkey).mapValues { Set($0) }
+            guard index.refsByAuthor == byAuthor else {
+                Issue.record("seed \(seed), step \(step): refsByAuthor \(index.refsByAuthor), held \(byAuthor)")
                 return
             }
 
