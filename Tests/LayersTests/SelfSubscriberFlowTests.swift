@@ -18,12 +18,14 @@ struct SelfSubscriberFlowTests {
         var confirmed = ConfirmedSyncIndex()
         var status: [RelayURL: RelayConnectionStatus] = [:]
 
-        /// One batch: update the index, diff the changed relays, record pending batches.
+        /// One batch, composed as the engine composes it (`applySelfSubscriberBatch` ->
+        /// `recompute(only:)` -> `startBatch`): update the index, diff the changed relays
+        /// against the index's own targets, record pending batches.
         mutating func batch(_ events: [NostrEvent]) -> [AddFilters] {
             let changed = SelfSubscriberBatch.apply(events, to: &index, ownURLs: [F.own])
-            let targets = deriveRelayTargets(index).filter { changed.contains($0.key) }
             let statuses = status
-            let actions = computeActions(targets: targets, pending: pending, confirmed: confirmed) { statuses[$0] }
+            let actions = computeActions(targets: index.relayTargets, pending: pending, confirmed: confirmed,
+                                         relays: changed) { statuses[$0] }
             for action in actions { pending.add(relay: action.relay, repos: action.repos, rootEvents: action.rootEvents) }
             return actions
         }
