@@ -6,6 +6,7 @@ import Nostr
 import Relay
 import Store
 import Transport
+import TransportTestKit
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -228,18 +229,12 @@ public enum MillionSyncRun {
 
     static func milliseconds(_ d: Duration) -> Double { Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15 }
 
-    /// The node's start-up allocator setting (`AllocatorTuning` in App, internal there): a
-    /// fixed 256 KiB mmap threshold. Skipped with `GRASP_BENCH_MALLOC_DEFAULT=1`.
+    /// The node's start-up allocator setting (`AllocatorTuning`). Skipped with
+    /// `GRASP_BENCH_MALLOC_DEFAULT=1`.
     @discardableResult
     static func tuneAllocator() -> Bool {
         guard ProcessInfo.processInfo.environment["GRASP_BENCH_MALLOC_DEFAULT"] != "1" else { return false }
-        #if canImport(Glibc)
-        guard let symbol = dlsym(nil, "mallopt") else { return false }
-        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
-        return unsafeBitCast(symbol, to: Mallopt.self)(-3, 256 * 1024) == 1  // M_MMAP_THRESHOLD
-        #else
-        return false
-        #endif
+        return AllocatorTuning.apply()
     }
 
     /// The node's log on stderr, at `GRASP_BENCH_LOG_LEVEL` (default notice), so stdout
@@ -268,7 +263,7 @@ extension MillionStoreRun {
 final class LoopbackPeerTransport: RelayTransport, @unchecked Sendable {
     let peer: RelayURL
     let target: RelayURL
-    let traffic = ByteTally()
+    let traffic = RelayTrafficTally()
     private let inner = WebSocketRelayTransport(configuration: WebSocketTransportConfiguration(addressPolicy: AddressPolicy(allowPrivate: true)),
                                                 logger: ServedRelay.quietLogger("bench.node.transport"))
 
@@ -283,20 +278,6 @@ final class LoopbackPeerTransport: RelayTransport, @unchecked Sendable {
     }
 }
 
-/// Byte counters shared by the sessions of a transport.
-final class ByteTally: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sentBytes = 0
-    private var receivedBytes = 0
-    var sent: Int { lock.withLock { sentBytes } }
-    var received: Int { lock.withLock { receivedBytes } }
-    func add(sent: Int = 0, received: Int = 0) {
-        lock.withLock {
-            sentBytes += sent
-            receivedBytes += received
-        }
-    }
-}
 
 /// A session under another URL, counting the JSON text of each message (re-encoded: the
 /// WebSocket session does not expose the text it decoded). Inbound messages pass through a
@@ -305,11 +286,11 @@ final class CountingRelaySession: RelaySession, @unchecked Sendable {
     let url: RelayURL
     let messages: RelayMessageStream
     private let inner: any RelaySession
-    private let traffic: ByteTally
+    private let traffic: RelayTrafficTally
     private let outbound: RelayMessageStream.Continuation
     private var pump: Task<Void, Never>?
 
-    init(url: RelayURL, inner: any RelaySession, traffic: ByteTally) {
+    init(url: RelayURL, inner: any RelaySession, traffic: RelayTrafficTally) {
         self.url = url
         self.inner = inner
         self.traffic = traffic

@@ -36,7 +36,7 @@ extension RemoteRelayConnection {
                     switch message {
                     case .notice(let text):
                         await signals?.observeNotice(key, text: text)
-                    case .closed(let id, let reason):
+                    case .closed(_, let reason):
                         await signals?.observeClosed(key, reason: reason)
                     case .ok(_, let accepted, let text):
                         await signals?.observeOK(key, accepted: accepted, message: text)

@@ -10,7 +10,7 @@ public final class LocalRelayTransport: RelayTransport, @unchecked Sendable {
     private let lock = NSLock()
     private var relays: [RelayURL: NostrRelay] = [:]
     private var refusals: [RelayURL: TransportError] = [:]
-    private let traffic = LocalRelayTraffic()
+    private let traffic = RelayTrafficTally()
 
     public init() {}
 
@@ -50,9 +50,9 @@ public final class LocalRelaySession: RelaySession, @unchecked Sendable {
     private var closed = false
     private var closedByUs = false
     private var pump: Task<Void, Never>?
-    private let traffic: LocalRelayTraffic
+    private let traffic: RelayTrafficTally
 
-    init(url: RelayURL, connection: LocalRelayConnection, traffic: LocalRelayTraffic) {
+    init(url: RelayURL, connection: LocalRelayConnection, traffic: RelayTrafficTally) {
         self.url = url
         self.connection = connection
         self.traffic = traffic
@@ -92,22 +92,5 @@ public final class LocalRelaySession: RelaySession, @unchecked Sendable {
 
     public func closeReason() async -> TransportError? {
         lock.withLock { closedByUs ? nil : .closedByPeer(code: nil, reason: nil) }
-    }
-}
-
-/// Byte counters shared by a transport's sessions (benchmarks report traffic each way).
-final class LocalRelayTraffic: @unchecked Sendable {
-    private let lock = NSLock()
-    private var sentBytes = 0
-    private var receivedBytes = 0
-
-    var sent: Int { lock.withLock { sentBytes } }
-    var received: Int { lock.withLock { receivedBytes } }
-
-    func add(sent: Int = 0, received: Int = 0) {
-        lock.withLock {
-            sentBytes += sent
-            receivedBytes += received
-        }
     }
 }

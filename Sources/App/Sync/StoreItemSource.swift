@@ -7,13 +7,20 @@ extension EventStore {
     /// events are never downloaded again. More than `maxItems` matches is a `blocked` failure
     /// (the caller splits the time window, as for a relay's own cap).
     public func negentropyStorage(for filter: Filter, maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+        let list = try negentropyListing(filter, maxItems: maxItems)
+        return try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
+    }
+
+    /// The ids and timestamps `filter` selects (its limit ignored); more than `maxItems` is a
+    /// `blocked` failure.
+    private func negentropyListing(_ filter: Filter, maxItems: Int) throws -> StoredIDList {
         var f = filter
         f.limit = nil
         switch try idListing(for: f, maxItems: maxItems, ordered: false) {
         case .tooMany(let limit):
             throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
         case .items(let list):
-            return try NegentropyStorage(sealingTimestamps: list.timestamps, idBytes: list.idBytes)
+            return list
         }
     }
 
@@ -22,17 +29,13 @@ extension EventStore {
     public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         var items: [NegentropyItem] = []
         for filter in filters {
-            var f = filter
-            f.limit = nil
-            switch try idListing(for: f, maxItems: maxItems, ordered: false) {
-            case .tooMany(let limit):
-                throw NegentropyClientFailure.blocked(maxRecords: limit, reason: "local store has more than \(limit) items for this filter")
-            case .items(let list):
-                items.reserveCapacity(items.count + list.count)
-                list.idBytes.withUnsafeBytes { raw in
-                    for i in 0..<list.count {
-                        items.append(NegentropyItem(timestamp: list.timestamps[i], id: NegentropyID(loadingFrom: raw, offset: i * 32)))
-                    }
+            let list = try negentropyListing(filter, maxItems: maxItems)
+            // No exact reserveCapacity per filter: across a relay-wide session's ~1,000 filters
+            // it would reallocate (and copy everything so far) on each, instead of growing
+            // geometrically.
+            list.idBytes.withUnsafeBytes { raw in
+                for i in 0..<list.count {
+                    items.append(NegentropyItem(timestamp: list.timestamps[i], id: NegentropyID(loadingFrom: raw, offset: i * 32)))
                 }
             }
             if items.count > maxItems {

@@ -299,6 +299,7 @@ extension SyncCoordinator {
     }
 
     /// Sends a live-set change in the background (CLOSEs first when it says so).
+    @discardableResult
     func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL, on session: any RelaySession) -> Task<Void, Never>? {
         if let c = change.consolidated {
             logger.info("consolidating \(c.replaced) live subscriptions on \(url) into \(change.open.count) (\(c.repos) repos, \(c.rootEvents) root events)")
