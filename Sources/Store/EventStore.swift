@@ -48,6 +48,12 @@ public protocol EventStore: Sendable {
     func metadata(_ key: String) throws(StoreError) -> String?
     /// Sets (or with nil removes) a metadata value.
     func setMetadata(_ key: String, _ value: String?) throws(StoreError)
+    /// Applies `changes` to the per-relay item sets in order and sets (nil: removes) the
+    /// metadata values in `metadata`, all in one transaction.
+    func writeRelayItems(_ changes: [RelayItemsChange], metadata: [String: String?]) throws(StoreError)
+    /// Hands every listed relay's items to `body`, grouped by relay (in relay order); a
+    /// listed relay without items comes once with nil.
+    func forEachRelayItem(_ body: (_ relay: String, _ item: RelayItem?) -> Void) throws(StoreError)
 }
 
 extension EventStore {

@@ -149,6 +149,18 @@ public final class SQLiteEventStore: EventStore {
                 CREATE INDEX tags_event ON tags(event_seq);
                 """)
         }
+        // v3: the sync engine's confirmed state, one row per relay and item, written as it
+        // changes (it was one JSON value in metadata, rewritten whole every few seconds).
+        m.registerMigration("v3") { db in
+            try db.execute(sql: """
+                CREATE TABLE relay_items (
+                  relay TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  level INTEGER NOT NULL,
+                  PRIMARY KEY (relay, value)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 
@@ -343,6 +355,18 @@ public final class SQLiteEventStore: EventStore {
         } catch {
             throw .database(String(describing: error))
         }
+    }
+
+    public func writeRelayItems(_ changes: [RelayItemsChange], metadata: [String: String?]) throws(StoreError) {
+        do {
+            try writer.write { db in try SQLiteQueries.writeRelayItems(db, changes, metadata: metadata) }
+        } catch {
+            throw .database(String(describing: error))
+        }
+    }
+
+    public func forEachRelayItem(_ body: (String, RelayItem?) -> Void) throws(StoreError) {
+        try read { db in try SQLiteQueries.forEachRelayItem(db, body) }
     }
 
     /// Total number of stored events.

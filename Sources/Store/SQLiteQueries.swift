@@ -79,6 +79,40 @@ enum SQLiteQueries {
         try String.fetchOne(db, sql: "SELECT value FROM metadata WHERE key = ?", arguments: [key])
     }
 
+    /// The per-relay item sets: a relay is listed by its marker row (empty value, level 0).
+    static func writeRelayItems(_ db: Database, _ changes: [RelayItemsChange], metadata: [String: String?]) throws {
+        let list = try db.cachedStatement(sql: "INSERT OR IGNORE INTO relay_items (relay, value, level) VALUES (?, '', 0)")
+        let add = try db.cachedStatement(sql: """
+            INSERT INTO relay_items (relay, value, level) VALUES (?, ?, ?)
+            ON CONFLICT (relay, value) DO UPDATE SET level = max(level, excluded.level)
+            """)
+        for change in changes {
+            switch change {
+            case .add(let relay, let items):
+                try list.execute(arguments: [relay])
+                for item in items where !item.value.isEmpty {
+                    try add.execute(arguments: [relay, item.value, item.level])
+                }
+            case .clear(let relay):
+                try db.execute(sql: "DELETE FROM relay_items WHERE relay = ? AND value <> ''", arguments: [relay])
+                try list.execute(arguments: [relay])
+            case .remove(let relay):
+                try db.execute(sql: "DELETE FROM relay_items WHERE relay = ?", arguments: [relay])
+            case .removeAll:
+                try db.execute(sql: "DELETE FROM relay_items")
+            }
+        }
+        for (key, value) in metadata { try setMetadata(db, key, value) }
+    }
+
+    static func forEachRelayItem(_ db: Database, _ body: (String, RelayItem?) -> Void) throws {
+        let rows = try Row.fetchCursor(db, sql: "SELECT relay, value, level FROM relay_items ORDER BY relay, value")
+        while let row = try rows.next() {
+            let value: String = row[1]
+            body(row[0], value.isEmpty ? nil : RelayItem(value: value, level: row[2]))
+        }
+    }
+
     static func setMetadata(_ db: Database, _ key: String, _ value: String?) throws {
         if let value {
             try db.execute(sql: "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)", arguments: [key, value])

@@ -82,6 +82,14 @@ public final class SQLiteTransactionView: EventStore, @unchecked Sendable {
     public func metadata(_ key: String) throws(StoreError) -> String? { try run { try SQLiteQueries.metadata(db, key) } }
 
     public func setMetadata(_ key: String, _ value: String?) throws(StoreError) { try run { try SQLiteQueries.setMetadata(db, key, value) } }
+
+    public func writeRelayItems(_ changes: [RelayItemsChange], metadata: [String: String?]) throws(StoreError) {
+        try run { try SQLiteQueries.writeRelayItems(db, changes, metadata: metadata) }
+    }
+
+    public func forEachRelayItem(_ body: (String, RelayItem?) -> Void) throws(StoreError) {
+        try run { try SQLiteQueries.forEachRelayItem(db, body) }
+    }
 }
 
 extension SQLiteEventStore {

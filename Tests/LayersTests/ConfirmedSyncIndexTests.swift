@@ -37,6 +37,30 @@ struct ConfirmedSyncIndexTests {
     }
 
     /// (decisions: Restart is a quick reconnect)
+    @Test("The journal lists every change in order, is emptied when taken, and can describe the whole index")
+    func journal() {
+        var index = ConfirmedSyncIndex()
+        let batch = PendingBatch(id: 1, relay: a, repos: [F.ref("x"): .full], rootEvents: [F.eventID(1)])
+        index.confirm(batch)
+        index.confirm(PendingBatch(id: 2, relay: b))
+        index.clear(a)
+        index.clear(F.url("wss://unknown.example"))
+        index.remove(relay: b)
+        index.remove(relay: b)
+        #expect(index.takeChanges() == [.added(a, batch.needs), .added(b, RelaySyncNeeds()), .cleared(a), .removed(b)],
+                "changes to relays the index does not hold are not journaled")
+        #expect(!index.hasChanges && index.takeChanges().isEmpty)
+        index.confirm(batch)
+        index.confirm(PendingBatch(id: 3, relay: b))
+        index.journalEverything()
+        let held: [RelayURL: RelaySyncNeeds] = [a: batch.needs, b: RelaySyncNeeds()]
+        #expect(index.takeChanges() == [.replacedAll] + [a, b].sorted().map { .added($0, held[$0]!) })
+        #expect(ConfirmedSyncIndex(restoring: [a: batch.needs]) == { var i = ConfirmedSyncIndex(); i.confirm(batch); return i }(),
+                "the journal is not part of the value")
+        #expect(!ConfirmedSyncIndex(restoring: [a: batch.needs]).hasChanges)
+    }
+
+    /// (decisions: Restart is a quick reconnect)
     @Test("W29: Codable round trip, deterministic JSON with levels")
     func codableRoundTrip() throws {
         var index = ConfirmedSyncIndex()

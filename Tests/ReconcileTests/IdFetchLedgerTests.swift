@@ -3,55 +3,58 @@ import Testing
 
 @Suite("IdFetchLedger: each missing id fetched once across side-by-side sessions")
 struct IdFetchLedgerTests {
+    /// A distinct id per number.
+    private func id(_ n: UInt64) -> NegentropyID { NegentropyID(w0: 0, w1: 0, w2: 0, w3: n) }
+
     @Test func disjointClaimsOwnEverything() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1", "2"])
-        let b = await ledger.claim(["3", "3"])
-        #expect(a.mine == ["1", "2"] && a.theirs.isEmpty)
-        #expect(b.mine == ["3"] && b.theirs.isEmpty, "duplicates within one claim are claimed once")
+        let a = await ledger.claim([id(1), id(2)])
+        let b = await ledger.claim([id(3), id(3)])
+        #expect(a.mine == [id(1), id(2)] && a.theirs.isEmpty)
+        #expect(b.mine == [id(3)] && b.theirs.isEmpty, "duplicates within one claim are claimed once")
         #expect(await ledger.claimedCount == 3)
     }
 
     @Test func overlapWaitsForTheOwnerAndInheritsWhatItMissed() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1", "2", "3"])
-        let b = await ledger.claim(["2", "3", "4"])
-        #expect(b.mine == ["4"])
-        #expect(b.theirs == [a.token: ["2", "3"]])
+        let a = await ledger.claim([id(1), id(2), id(3)])
+        let b = await ledger.claim([id(2), id(3), id(4)])
+        #expect(b.mine == [id(4)])
+        #expect(b.theirs == [a.token: [id(2), id(3)]])
         await ledger.release(b, missing: [])
         // b waits on a's outcome; a misses "3" (and "1", which b never wanted).
         let waiting = Task { await ledger.missingOfOthers(b) }
-        await ledger.release(a, missing: ["1", "3"])
-        #expect(await waiting.value == ["3"])
+        await ledger.release(a, missing: [id(1), id(3)])
+        #expect(await waiting.value == [id(3)])
         #expect(await ledger.missingOfOthers(a).isEmpty)
         #expect(await ledger.claimedCount == 0)
     }
 
     @Test func anOwnerThatFinishedFirstStillAnswersItsWaiters() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1"])
-        let b = await ledger.claim(["1"])
-        let c = await ledger.claim(["1"])
-        await ledger.release(a, missing: ["1"])
+        let a = await ledger.claim([id(1)])
+        let b = await ledger.claim([id(1)])
+        let c = await ledger.claim([id(1)])
+        await ledger.release(a, missing: [id(1)])
         await ledger.release(b, missing: [])
         await ledger.release(c, missing: [])
-        #expect(await ledger.missingOfOthers(b) == ["1"])
-        #expect(await ledger.missingOfOthers(c) == ["1"], "the outcome is kept until every waiter has read it")
+        #expect(await ledger.missingOfOthers(b) == [id(1)])
+        #expect(await ledger.missingOfOthers(c) == [id(1)], "the outcome is kept until every waiter has read it")
     }
 
     @Test func releasedIdsCanBeClaimedAgain() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1"])
-        await ledger.release(a, missing: ["1"])
-        let b = await ledger.claim(["1"])
-        #expect(b.mine == ["1"] && b.theirs.isEmpty)
+        let a = await ledger.claim([id(1)])
+        await ledger.release(a, missing: [id(1)])
+        let b = await ledger.claim([id(1)])
+        #expect(b.mine == [id(1)] && b.theirs.isEmpty)
     }
 
     @Test func twoFetchesWaitingOnEachOtherBothFinish() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1", "2"])
-        let b = await ledger.claim(["2", "3"])
-        let c = await ledger.claim(["3", "1"])
+        let a = await ledger.claim([id(1), id(2)])
+        let b = await ledger.claim([id(2), id(3)])
+        let c = await ledger.claim([id(3), id(1)])
         // Each releases its own, then waits on the others (any order).
         let waits = [b, c, a].map { claim in Task { await ledger.release(claim, missing: []); return await ledger.missingOfOthers(claim) } }
         for w in waits { #expect(await w.value.isEmpty) }
@@ -59,22 +62,22 @@ struct IdFetchLedgerTests {
 
     @Test func idsAlreadyFetchedOverTheConnectionAreNotClaimedAgain() async {
         let ledger = IdFetchLedger()
-        let a = await ledger.claim(["1", "2"])
-        await ledger.release(a, missing: ["2"])
+        let a = await ledger.claim([id(1), id(2)])
+        await ledger.release(a, missing: [id(2)])
         // A reconciliation that listed its local side before `a` ended still finds 1 and 2
         // missing: 1 was fetched (left out), 2 was not (claimed again).
-        let b = await ledger.claim(["1", "2"])
-        #expect(b.mine == ["2"] && b.theirs.isEmpty)
+        let b = await ledger.claim([id(1), id(2)])
+        #expect(b.mine == [id(2)] && b.theirs.isEmpty)
     }
 
     @Test func theDeliveredSetIsBounded() async {
         let ledger = IdFetchLedger(deliveredLimit: 2)
-        let a = await ledger.claim(["1", "2"])
+        let a = await ledger.claim([id(1), id(2)])
         await ledger.release(a, missing: [])
-        let b = await ledger.claim(["3"])
+        let b = await ledger.claim([id(3)])
         await ledger.release(b, missing: [])
         // Past the limit the record starts over: 1 may be fetched again (never lost).
-        let c = await ledger.claim(["1", "3"])
-        #expect(c.mine == ["1"])
+        let c = await ledger.claim([id(1), id(3)])
+        #expect(c.mine == [id(1)])
     }
 }

@@ -93,4 +93,8 @@ struct FailingStore: EventStore {
     var publishedEventCount: Int { base.publishedEventCount }
     func metadata(_ key: String) throws(StoreError) -> String? { try base.metadata(key) }
     func setMetadata(_ key: String, _ value: String?) throws(StoreError) { try base.setMetadata(key, value) }
+    func writeRelayItems(_ changes: [RelayItemsChange], metadata: [String: String?]) throws(StoreError) {
+        try base.writeRelayItems(changes, metadata: metadata)
+    }
+    func forEachRelayItem(_ body: (String, RelayItem?) -> Void) throws(StoreError) { try base.forEachRelayItem(body) }
 }

@@ -484,6 +484,50 @@ struct SQLiteEventStoreLifecycleTests {
         #expect(all == events)
     }
 
+    /// The per-relay item sets as `[relay: [value: level]]` (a listed relay without items: empty).
+    private func relayItems(_ store: SQLiteEventStore) throws -> [String: [String: Int]] {
+        var out: [String: [String: Int]] = [:]
+        try store.forEachRelayItem { relay, item in
+            out[relay, default: [:]] = out[relay] ?? [:]
+            if let item { out[relay]![item.value] = item.level }
+        }
+        return out
+    }
+
+    @Test func relayItemChangesApplyInOrderWithTheMetadataInOneTransaction() throws {
+        let store = try SQLiteEventStore()
+        try store.writeRelayItems([
+            .add(relay: "wss://a", items: [RelayItem(value: "r1", level: 1), RelayItem(value: "e1", level: 0)]),
+            .add(relay: "wss://b", items: []),
+        ], metadata: ["state": "one"])
+        #expect(try relayItems(store) == ["wss://a": ["r1": 1, "e1": 0], "wss://b": [:]])
+        #expect(try store.metadata("state") == "one")
+        // A held item keeps the higher level; clear keeps the relay listed; remove forgets it.
+        try store.writeRelayItems([
+            .add(relay: "wss://a", items: [RelayItem(value: "r1", level: 2), RelayItem(value: "e2", level: 0)]),
+            .add(relay: "wss://a", items: [RelayItem(value: "r1", level: 1)]),
+            .clear(relay: "wss://b"),
+            .add(relay: "wss://c", items: [RelayItem(value: "e3", level: 0)]),
+            .clear(relay: "wss://c"),
+        ], metadata: ["state": nil])
+        #expect(try relayItems(store) == ["wss://a": ["r1": 2, "e1": 0, "e2": 0], "wss://b": [:], "wss://c": [:]])
+        #expect(try store.metadata("state") == nil)
+        try store.writeRelayItems([.remove(relay: "wss://a")], metadata: [:])
+        #expect(try relayItems(store) == ["wss://b": [:], "wss://c": [:]])
+        try store.writeRelayItems([.removeAll, .add(relay: "wss://d", items: [RelayItem(value: "e4", level: 0)])], metadata: [:])
+        #expect(try relayItems(store) == ["wss://d": ["e4": 0]])
+    }
+
+    @Test func relayItemsSurviveReopening() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("relay-items-\(UUID().uuidString).sqlite").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        do {
+            let store = try SQLiteEventStore(path: path)
+            try store.writeRelayItems([.add(relay: "wss://a", items: [RelayItem(value: "e1", level: 0)])], metadata: [:])
+        }
+        #expect(try relayItems(SQLiteEventStore(path: path)) == ["wss://a": ["e1": 0]])
+    }
+
     @Test func metadataSetGetRemove() throws {
         let store = try SQLiteEventStore()
         #expect(try store.metadata("sync.last") == nil)

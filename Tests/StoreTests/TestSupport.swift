@@ -115,4 +115,6 @@ struct FailingStore: EventStore {
     var publishedEventCount: Int { 0 }
     func metadata(_ key: String) throws(StoreError) -> String? { throw Self.error }
     func setMetadata(_ key: String, _ value: String?) throws(StoreError) { throw Self.error }
+    func writeRelayItems(_ changes: [RelayItemsChange], metadata: [String: String?]) throws(StoreError) { throw Self.error }
+    func forEachRelayItem(_ body: (String, RelayItem?) -> Void) throws(StoreError) { throw Self.error }
 }

@@ -60,9 +60,10 @@ extension HistoricSyncContext {
 
     /// The ids a completed reconciliation found missing, less those the rejected-events index
     /// already knows the policy refuses.
-    func wantedIDs(_ diff: NegentropyClientResult) -> [String] {
-        let known = local.knownRejectedIDs()
-        return diff.need.map(\.hex).filter { !known.contains($0) }
+    func wantedIDs(_ diff: NegentropyClientResult) -> [NegentropyID] {
+        let known = Set(local.knownRejectedIDs().compactMap(NegentropyID.init(hex:)))
+        guard !known.isEmpty else { return diff.need }
+        return diff.need.filter { !known.contains($0) }
     }
 
     /// Records what a failed session says about NIP-77 support: true (recorded as not
@@ -90,7 +91,7 @@ extension HistoricSyncContext {
     /// Any delivered event counts as received, whatever the policy did (decisions: Any
     /// delivered event counts). Ids another batch is already fetching from this
     /// relay are not asked for again: their outcome is awaited (``IdFetchLedger``).
-    func fetch(ids: [String]) async -> HistoricOutcome {
+    func fetch(ids: [NegentropyID]) async -> HistoricOutcome {
         let claim = await fetchLedger.claim(ids)
         let (own, missingOwn) = await fetchOwned(claim.mine)
         await fetchLedger.release(claim, missing: missingOwn)
@@ -102,12 +103,12 @@ extension HistoricSyncContext {
 
     /// Fetches `ids` in chunks; returns a failure or abort (nil when every chunk ran to its
     /// end) and the ids not delivered (all of an unfinished chunk's).
-    private func fetchOwned(_ ids: [String]) async -> (HistoricOutcome?, Set<String>) {
+    private func fetchOwned(_ ids: [NegentropyID]) async -> (HistoricOutcome?, Set<NegentropyID>) {
         let size = configuration.idFetchChunk
         let chunks = stride(from: 0, to: ids.count, by: size).map { Array(ids[$0..<min($0 + size, ids.count)]) }
-        return await withTaskGroup(of: (ChunkOutcome, [String]).self) { group in
+        return await withTaskGroup(of: (ChunkOutcome, [NegentropyID]).self) { group in
             var next = 0
-            var missing = Set<String>()
+            var missing = Set<NegentropyID>()
             var failure: HistoricOutcome?
             func startNext() {
                 guard next < chunks.count, failure == nil else { return }
@@ -140,33 +141,35 @@ extension HistoricSyncContext {
     /// What fetching one chunk of ids came to.
     enum ChunkOutcome: Sendable {
         /// The fetch ran to its end; these ids were never delivered.
-        case missing([String])
+        case missing([NegentropyID])
         case failed(String)
         case aborted
     }
 
-    /// One chunk of ids, retried for what is still missing up to `idFetchRetries` times.
-    func fetchChunk(_ ids: [String]) async -> ChunkOutcome {
+    /// One chunk of ids, retried for what is still missing up to `idFetchRetries` times. The
+    /// ids go out as hex only in the chunk's REQ.
+    func fetchChunk(_ ids: [NegentropyID]) async -> ChunkOutcome {
         var chunk = ids
         var attempt = 0
         while !chunk.isEmpty {
-            switch await collect(Filter(ids: chunk)) {
+            let filter = Filter(ids: chunk.map(\.hex))
+            switch await collect(filter) {
             case .aborted: return .aborted
             case .failed(let why): return .failed(why)
             case .tooLarge(let why):
-                let filter = Filter(ids: chunk)
                 await learnTooLarge(filter)
-                guard let (first, second) = filter.splitAlongLargestValueList() else { return .failed("refused as too large: \(why)") }
-                var missing: [String] = []
-                for half in [first, second] {
-                    switch await fetchChunk(half.ids ?? []) {
+                guard chunk.count > 1 else { return .failed("refused as too large: \(why)") }
+                let middle = chunk.count / 2
+                var missing: [NegentropyID] = []
+                for half in [Array(chunk[..<middle]), Array(chunk[middle...])] {
+                    switch await fetchChunk(half) {
                     case .missing(let ids): missing += ids
                     case let other: return other
                     }
                 }
                 return .missing(missing)
             case .events(let events):
-                let got = Set(events.map(\.id))
+                let got = Set(events.compactMap { NegentropyID(hex: $0.id) })
                 chunk.removeAll { got.contains($0) }
                 attempt += 1
                 // Bounded retries (decisions: Bounded id-fetch retries): after them the rest stays missing.

@@ -6,30 +6,33 @@
 /// its own; for ids another fetch already claimed it waits for that fetch's outcome instead
 /// of asking again, and counts those of them the other fetch could not get as missing too,
 /// so a batch is never confirmed complete on the strength of a fetch that failed.
+///
+/// Ids are held as 32-byte values, not hex strings: a first sync of a large relay claims
+/// hundreds of thousands at once (as strings about 130 bytes each, as values 32).
 public actor IdFetchLedger {
     /// What a claim gave the caller.
     public struct Claim: Sendable {
         /// The caller's fetch token (pass it to ``release(_:missing:)``).
         public let token: Int
         /// Ids the caller must fetch itself.
-        public let mine: [String]
+        public let mine: [NegentropyID]
         /// Ids other fetches are getting, by their token.
-        public let theirs: [Int: [String]]
+        public let theirs: [Int: [NegentropyID]]
     }
 
-    private var owner: [String: Int] = [:]
+    private var owner: [NegentropyID: Int] = [:]
     /// Ids fetched over this connection already: a reconciliation that listed its local side
     /// before another batch's fetch of the same ids ended (so it still finds them missing)
     /// does not download them again. Bounded: past `deliveredLimit` it starts over (the cost
     /// is at worst a second download, never a missed event).
-    private var delivered = Set<String>()
+    private var delivered = Set<NegentropyID>()
     private let deliveredLimit: Int
     private var nextToken = 0
     /// Outcomes (ids still missing) of finished fetches that claims still wait on.
-    private var finished: [Int: Set<String>] = [:]
+    private var finished: [Int: Set<NegentropyID>] = [:]
     /// How many claims wait on each token.
     private var interest: [Int: Int] = [:]
-    private var waiters: [Int: [CheckedContinuation<Set<String>, Never>]] = [:]
+    private var waiters: [Int: [CheckedContinuation<Set<NegentropyID>, Never>]] = [:]
 
     public init(deliveredLimit: Int = 200_000) {
         self.deliveredLimit = deliveredLimit
@@ -37,11 +40,11 @@ public actor IdFetchLedger {
 
     /// Claims `ids` (duplicates within `ids` are claimed once; ids already fetched over this
     /// connection are left out).
-    public func claim(_ ids: [String]) -> Claim {
+    public func claim(_ ids: [NegentropyID]) -> Claim {
         nextToken += 1
         let token = nextToken
-        var mine: [String] = []
-        var theirs: [Int: [String]] = [:]
+        var mine: [NegentropyID] = []
+        var theirs: [Int: [NegentropyID]] = [:]
         for id in ids where !delivered.contains(id) {
             if let other = owner[id] {
                 if other != token { theirs[other, default: []].append(id) }
@@ -58,7 +61,7 @@ public actor IdFetchLedger {
     /// it was aborted). Fetches waiting on it learn the outcome; the ids may be claimed
     /// again. Call it before ``missingOfOthers(_:)`` (two fetches may wait on each other's
     /// outcome; each has released its own by then).
-    public func release(_ claim: Claim, missing: Set<String>) {
+    public func release(_ claim: Claim, missing: Set<NegentropyID>) {
         for id in claim.mine where owner[id] == claim.token { owner[id] = nil }
         if delivered.count + claim.mine.count > deliveredLimit { delivered.removeAll() }
         for id in claim.mine where !missing.contains(id) { delivered.insert(id) }
@@ -68,10 +71,10 @@ public actor IdFetchLedger {
 
     /// Waits for the fetches holding `claim.theirs` and returns those of the ids they did
     /// not get.
-    public func missingOfOthers(_ claim: Claim) async -> Set<String> {
-        var missing = Set<String>()
+    public func missingOfOthers(_ claim: Claim) async -> Set<NegentropyID> {
+        var missing = Set<NegentropyID>()
         for (token, ids) in claim.theirs.sorted(by: { $0.key < $1.key }) {
-            let outcome: Set<String>
+            let outcome: Set<NegentropyID>
             if let done = finished[token] {
                 outcome = done
             } else {
