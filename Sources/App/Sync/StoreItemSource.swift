@@ -26,24 +26,44 @@ extension EventStore {
 
     /// The local items matching any of `filters` (each limit ignored), each event once: the
     /// local side of a relay-wide reconciliation, whose remote filter cannot name the items.
+    ///
+    /// Memory stays near one copy of the result: overlapping filters (`#e` and `#E` of the
+    /// same root events) list most events more than once, so duplicates are folded out
+    /// whenever the array would otherwise grow, and the sealed array is trimmed to size (it
+    /// lives as long as the session).
     public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         var items: [NegentropyItem] = []
         for filter in filters {
             let list = try negentropyListing(filter, maxItems: maxItems)
-            // No exact reserveCapacity per filter: across a relay-wide session's ~1,000 filters
-            // it would reallocate (and copy everything so far) on each, instead of growing
-            // geometrically.
+            if items.count + list.count > items.capacity, !items.isEmpty {
+                Self.removeDuplicates(&items)
+            }
             list.idBytes.withUnsafeBytes { raw in
                 for i in 0..<list.count {
                     items.append(NegentropyItem(timestamp: list.timestamps[i], id: NegentropyID(loadingFrom: raw, offset: i * 32)))
                 }
             }
             if items.count > maxItems {
-                throw NegentropyClientFailure.blocked(maxRecords: maxItems, reason: "local store has more than \(maxItems) items for this filter")
+                Self.removeDuplicates(&items)
+                if items.count > maxItems {
+                    throw NegentropyClientFailure.blocked(maxRecords: maxItems, reason: "local store has more than \(maxItems) items for this filter")
+                }
             }
         }
-        // Overlapping filters list an event more than once; sealing refuses duplicates.
-        // Removed in place: at a million items a second array would be 40 MB more.
+        // Sealing refuses duplicates.
+        Self.removeDuplicates(&items)
+        if items.capacity > items.count + items.count / 8 + 64 {
+            var trimmed: [NegentropyItem] = []
+            trimmed.reserveCapacity(items.count)
+            trimmed.append(contentsOf: items)
+            items = trimmed
+        }
+        return try NegentropyStorage(sealing: items)
+    }
+
+    /// Sorts `items` and drops repeated ones in place (no second array: at a million items it
+    /// would be 40 MB more).
+    private static func removeDuplicates(_ items: inout [NegentropyItem]) {
         items.sort()
         var kept = 0
         for index in items.indices where kept == 0 || items[kept - 1] != items[index] {
@@ -51,7 +71,6 @@ extension EventStore {
             kept += 1
         }
         items.removeLast(items.count - kept)
-        return try NegentropyStorage(sealing: items)
     }
 }
 
