@@ -169,7 +169,7 @@ extension HistoricSyncContext {
                 }
                 return .missing(missing)
             case .events(let events):
-                let got = Set(events.compactMap { NegentropyID(hex: $0.id) })
+                let got = Set(events.map(\.id))
                 chunk.removeAll { got.contains($0) }
                 attempt += 1
                 // Bounded retries (decisions: Bounded id-fetch retries): after them the rest stays missing.
@@ -185,7 +185,7 @@ extension HistoricSyncContext {
     /// second with more events than the relay's cap cannot loop forever.
     func paginate(_ filter: Filter) async -> HistoricOutcome {
         var until = filter.until
-        var seen = Set<String>()
+        var seen = Set<NegentropyID>()
         var steppedPast: Int64?
         while true {
             var page = filter
@@ -210,7 +210,7 @@ extension HistoricSyncContext {
                 // Only what the page asked for moves the window: events a relay sends outside
                 // the filter (stored or not by the policy) must not move `until` back up, or
                 // the pages alternate forever.
-                let events = delivered.filter { page.matches($0) }
+                let events = delivered.filter(\.matchesFilter)
                 guard let oldest = events.map(\.createdAt).min() else { return .complete }
                 var fresh = 0
                 for e in events where seen.insert(e.id).inserted { fresh += 1 }

@@ -24,7 +24,9 @@ struct HistoricSyncContext: Sendable {
 
     /// Result of one REQ until its EOSE.
     enum Collected: Sendable {
-        case events([NostrEvent])
+        /// What the request's events were, in arrival order (the events themselves were
+        /// stored by the connection before they were routed here).
+        case events([DeliveredEvent])
         case failed(String)
         /// The relay refused the REQ as too large (the caller splits the filter).
         case tooLarge(String)
@@ -62,11 +64,14 @@ struct HistoricSyncContext: Sendable {
         let deliveries = channel.register(id, timeout: configuration.requestTimeout)
         defer { channel.unregister(id) }
         do { try await channel.send(.req(subscriptionID: id, filters: [filter])) } catch { return (.aborted, nil) }
-        var events: [NostrEvent] = []
+        var events: [DeliveredEvent] = []
         for await delivery in deliveries {
             switch delivery {
             case .message(.event(_, let event)):
-                events.append(event)
+                // Only what paging and id fetches read is kept: at a million events, pages
+                // of whole events waiting for their EOSE held ~46 MB at the peak.
+                guard let id = NegentropyID(hex: event.id) else { continue }
+                events.append(DeliveredEvent(id: id, createdAt: event.createdAt, matchesFilter: filter.matches(event)))
             case .message(.eose):
                 try? await channel.send(.close(subscriptionID: id))
                 return (.events(events), nil)
