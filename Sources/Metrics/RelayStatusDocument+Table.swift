@@ -21,7 +21,7 @@ extension RelayStatusDocument {
             out.append("no relays tracked")
         } else {
             let rows = relays.map { r -> [String] in
-                [Self.printable(r.url), r.status.description, r.health.name, String(r.consecutiveFailures),
+                [Self.printable(r.url.description), r.connectionStatus.description, r.health.name, String(r.consecutiveFailures),
                  r.nextRetryAt.map { DurationText.relative($0, now: now) } ?? "-",
                  r.syncMode?.label ?? "-", String(r.confirmedRepos), String(r.confirmedRootEvents),
                  r.lastError.map { Self.printable(Self.clip($0, 60)) } ?? "-"]

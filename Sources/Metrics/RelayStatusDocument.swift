@@ -5,7 +5,7 @@ import Foundation
 ///
 /// Built from the same ``SyncMetricsSnapshot`` the metrics are set from, so `/status` and
 /// `/metrics` agree. Top-level keys: `generated_at` (Unix seconds), `relays` (sorted by
-/// URL, see ``RelayStatusEntry``), `totals` (``RelayStatusTotals``) and, when the node
+/// URL, see ``RelayMetricsSnapshot``'s coding), `totals` (``RelayStatusTotals``) and, when the node
 /// supplies it, `node` (``RelayStatusNode``: version, uptime, stored events by kind). ``jsonData()``
 /// encodes with sorted keys, so equal documents encode to equal bytes.
 ///
@@ -22,7 +22,7 @@ public struct RelayStatusDocument: Sendable, Equatable, Codable {
     /// When the snapshot was taken (Unix seconds).
     public var generatedAt: Double
     /// One entry per tracked relay, sorted by URL.
-    public var relays: [RelayStatusEntry]
+    public var relays: [RelayMetricsSnapshot]
     /// Node-wide totals.
     public var totals: RelayStatusTotals
     /// The node itself (version, uptime, stored events); nil when not supplied.
@@ -31,7 +31,7 @@ public struct RelayStatusDocument: Sendable, Equatable, Codable {
     /// Builds the document of `snapshot`, taken at `generatedAt` (Unix seconds).
     public init(snapshot: SyncMetricsSnapshot, generatedAt: Double, node: RelayStatusNode? = nil) {
         self.generatedAt = generatedAt
-        relays = snapshot.distinctRelays.map(RelayStatusEntry.init)
+        relays = snapshot.distinctRelays
         totals = RelayStatusTotals(snapshot)
         self.node = node
     }
@@ -44,7 +44,7 @@ public struct RelayStatusDocument: Sendable, Equatable, Codable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         generatedAt = try container.decode(Double.self, forKey: .generatedAt)
-        relays = try container.decode([RelayStatusEntry].self, forKey: .relays)
+        relays = try container.decode([RelayMetricsSnapshot].self, forKey: .relays)
         totals = try container.decode(RelayStatusTotals.self, forKey: .totals)
         node = try container.decodeIfPresent(RelayStatusNode.self, forKey: .node)
     }

@@ -79,9 +79,9 @@ public enum StatusPage {
             h += "<table id=\"relays\"><thead><tr><th>relay</th><th>status</th><th>health</th><th>failures</th><th>next retry</th>"
             h += "<th>mode</th><th>repos</th><th>root events</th><th>last error</th></tr></thead><tbody>\n"
             for r in document.relays {
-                h += "<tr class=\"relay\" data-url=\"\(escape(r.url))\">"
-                h += "<td class=\"url\">\(escape(r.url))</td>"
-                h += "<td>\(escape(r.status.description))</td>"
+                h += "<tr class=\"relay\" data-url=\"\(escape(r.url.description))\">"
+                h += "<td class=\"url\">\(escape(r.url.description))</td>"
+                h += "<td>\(escape(r.connectionStatus.description))</td>"
                 h += "<td><span class=\"pill \(r.health.name)\">\(escape(r.health.name.replacingOccurrences(of: "_", with: " ")))</span></td>"
                 h += "<td class=\"n\">\(r.consecutiveFailures)</td>"
                 if let at = r.nextRetryAt {

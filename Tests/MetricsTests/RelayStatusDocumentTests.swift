@@ -51,7 +51,7 @@ struct RelayStatusDocumentTests {
 
     @Test func everySeedStatusNameEncodes() throws {
         let names = RelayConnectionStatus.allCases.map { status in
-            RelayStatusEntry(RelayMetricsSnapshot(url: F.alpha, connectionStatus: status, health: .healthy))
+            RelayMetricsSnapshot(url: F.alpha, connectionStatus: status, health: .healthy)
         }.map { try? JSONSerialization.jsonObject(with: JSONEncoder().encode($0)) as? [String: Any] }
             .map { $0?["status"] as? String }
         #expect(names == ["Disconnected", "Connecting", "Syncing", "Connected", "ConnectedHistoricSyncFailures", "Disconnecting"])
@@ -103,7 +103,7 @@ struct RelayStatusDocumentTests {
     @Test func unknownStatusNameIsRejected() {
         let json = #"{"url":"wss://a","status":"Degraded","health":"healthy","consecutive_failures":0,"#
             + #""confirmed_repos":0,"confirmed_root_events":0,"pending_batches":0}"#
-        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RelayStatusEntry.self, from: Data(json.utf8)) }
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(RelayMetricsSnapshot.self, from: Data(json.utf8)) }
     }
 
     @Test func emptyNode() throws {
