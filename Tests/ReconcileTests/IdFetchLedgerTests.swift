@@ -70,14 +70,19 @@ struct IdFetchLedgerTests {
         #expect(b.mine == [id(2)] && b.theirs.isEmpty)
     }
 
-    @Test func theDeliveredSetIsBounded() async {
-        let ledger = IdFetchLedger(deliveredLimit: 2)
+    @Test func theDeliveredRecordIsBoundedAndKeepsTheNewestIds() async {
+        let ledger = IdFetchLedger(deliveredLimit: 4)
         let a = await ledger.claim([id(1), id(2)])
         await ledger.release(a, missing: [])
-        let b = await ledger.claim([id(3)])
+        let b = await ledger.claim([id(3), id(4)])
         await ledger.release(b, missing: [])
-        // Past the limit the record starts over: 1 may be fetched again (never lost).
-        let c = await ledger.claim([id(1), id(3)])
-        #expect(c.mine == [id(1)])
+        // 1 and 2 are the older generation, 3 and 4 the newer: all remembered.
+        #expect(await ledger.claim([id(1), id(2), id(3), id(4)]).mine.isEmpty)
+        let c = await ledger.claim([id(5)])
+        await ledger.release(c, missing: [])
+        // Remembering 5 dropped the oldest generation (1, 2): they may be fetched again
+        // (never lost); 3, 4 and 5 are still known.
+        let d = await ledger.claim([id(1), id(2), id(3), id(4), id(5)])
+        #expect(d.mine == [id(1), id(2)])
     }
 }

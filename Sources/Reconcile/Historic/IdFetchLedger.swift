@@ -21,11 +21,14 @@ public actor IdFetchLedger {
     }
 
     private var owner: [NegentropyID: Int] = [:]
-    /// Ids fetched over this connection already: a reconciliation that listed its local side
+    /// Ids fetched over this connection lately: a reconciliation that listed its local side
     /// before another batch's fetch of the same ids ended (so it still finds them missing)
-    /// does not download them again. Bounded: past `deliveredLimit` it starts over (the cost
-    /// is at worst a second download, never a missed event).
+    /// does not download them again. Two generations of at most half of `deliveredLimit`
+    /// each: when the newer fills, the older is dropped, so the most recent fetches are
+    /// always remembered and memory stays bounded (a forgotten id costs at worst a second
+    /// download, never a missed event).
     private var delivered = Set<NegentropyID>()
+    private var deliveredBefore = Set<NegentropyID>()
     private let deliveredLimit: Int
     private var nextToken = 0
     /// Outcomes (ids still missing) of finished fetches that claims still wait on.
@@ -34,8 +37,21 @@ public actor IdFetchLedger {
     private var interest: [Int: Int] = [:]
     private var waiters: [Int: [CheckedContinuation<Set<NegentropyID>, Never>]] = [:]
 
-    public init(deliveredLimit: Int = 200_000) {
-        self.deliveredLimit = deliveredLimit
+    /// `deliveredLimit`: fetched ids remembered at most (the default, 64,000, is ~4 MB).
+    public init(deliveredLimit: Int = 64_000) {
+        self.deliveredLimit = max(2, deliveredLimit)
+    }
+
+    private func wasDelivered(_ id: NegentropyID) -> Bool {
+        delivered.contains(id) || deliveredBefore.contains(id)
+    }
+
+    private func remember(_ id: NegentropyID) {
+        if delivered.count >= deliveredLimit / 2 {
+            deliveredBefore = delivered
+            delivered = Set(minimumCapacity: deliveredLimit / 2)
+        }
+        delivered.insert(id)
     }
 
     /// Claims `ids` (duplicates within `ids` are claimed once; ids already fetched over this
@@ -45,7 +61,7 @@ public actor IdFetchLedger {
         let token = nextToken
         var mine: [NegentropyID] = []
         var theirs: [Int: [NegentropyID]] = [:]
-        for id in ids where !delivered.contains(id) {
+        for id in ids where !wasDelivered(id) {
             if let other = owner[id] {
                 if other != token { theirs[other, default: []].append(id) }
             } else {
@@ -63,8 +79,7 @@ public actor IdFetchLedger {
     /// outcome; each has released its own by then).
     public func release(_ claim: Claim, missing: Set<NegentropyID>) {
         for id in claim.mine where owner[id] == claim.token { owner[id] = nil }
-        if delivered.count + claim.mine.count > deliveredLimit { delivered.removeAll() }
-        for id in claim.mine where !missing.contains(id) { delivered.insert(id) }
+        for id in claim.mine where !missing.contains(id) { remember(id) }
         if (interest[claim.token] ?? 0) > 0 { finished[claim.token] = missing }
         for waiter in waiters.removeValue(forKey: claim.token) ?? [] { waiter.resume(returning: missing) }
     }
