@@ -97,11 +97,20 @@ public struct LiveSubscriptionSet: Sendable, Equatable {
     /// ids that were open.
     public mutating func reset() -> [String] {
         let ids = Array(subscriptions.keys)
+        clear()
+        return ids
+    }
+
+    /// ``reset()`` without the ids, for a caller that drops them. Swift 6.3.1's optimizer
+    /// miscompiles an `Array(subscriptions.keys)` whose result is dropped once `reset()` is
+    /// inlined into a loop: the new array is freed before the keys are copied into it (heap
+    /// corruption; 548dad5's release SyncWorker crashed so in `perform`'s `.resetLiveState`).
+    /// No array is built here.
+    public mutating func clear() {
         subscriptions = [:]
         consolidated = false
         layer3Approximate = false
         refused = []
-        return ids
     }
 
     /// Opens `filters` where they are not streaming yet (see the type's rules).

@@ -94,4 +94,26 @@ struct LiveSubscriptionSetTests {
         _ = set.reset()
         #expect(set.refused.isEmpty && set.subscriptions.isEmpty && !set.consolidated)
     }
+
+    /// `clear()` is `reset()` without the ids (the engine drops them; see `clear()` on why it
+    /// must not build them): the same state is forgotten, the learned cap kept.
+    @Test func clearForgetsWhatResetForgetsAndKeepsTheLearnedCap() {
+        func prepared() -> LiveSubscriptionSet {
+            var set = LiveSubscriptionSet()
+            let names = Names()
+            let filters = [Filter(kinds: [1617], limit: 0), Filter(kinds: [1621], limit: 0), Filter(kinds: [1630], limit: 0)]
+            _ = set.open(filters, graspServer: false, requestLimits: RequestLimits(), items: { RelaySyncNeeds() }, nextID: names.id)
+            set.keepRefused([filters[0]])
+            set.learnSubscriptionCap(from: "too many subscriptions", openNow: 30)
+            return set
+        }
+        var cleared = prepared()
+        var reset = prepared()
+        #expect(cleared.subscriptions.count == 3 && !cleared.refused.isEmpty)
+        let ids = reset.reset()
+        #expect(Set(ids) == Set(prepared().subscriptions.keys))
+        cleared.clear()
+        #expect(cleared == reset)
+        #expect(cleared.subscriptions.isEmpty && !cleared.consolidated && cleared.refused.isEmpty && cleared.subscriptionCap == 30)
+    }
 }

@@ -68,6 +68,6 @@ struct RelaySyncState {
     /// Forgets the live side of the connection: its subscriptions (and whether they were
     /// consolidated) and the filters the relay refused on it.
     mutating func resetLiveState() {
-        _ = live.reset()
+        live.clear()
     }
 }
