@@ -29,8 +29,7 @@ extension EventStore {
     ///
     /// Memory stays near one copy of the result: overlapping filters (`#e` and `#E` of the
     /// same root events) list most events more than once, so duplicates are folded out
-    /// whenever the array would otherwise grow, and the sealed array is trimmed to size (it
-    /// lives as long as the session).
+    /// whenever the array would otherwise grow.
     public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         var items: [NegentropyItem] = []
         for filter in filters {
@@ -50,14 +49,9 @@ extension EventStore {
                 }
             }
         }
-        // Sealing refuses duplicates.
+        // Sealing refuses duplicates. The array is not copied to its exact size: the copy
+        // would sit beside the original for a moment, raising the peak it is meant to lower.
         Self.removeDuplicates(&items)
-        if items.capacity > items.count + items.count / 8 + 64 {
-            var trimmed: [NegentropyItem] = []
-            trimmed.reserveCapacity(items.count)
-            trimmed.append(contentsOf: items)
-            items = trimmed
-        }
         return try NegentropyStorage(sealing: items)
     }
 
