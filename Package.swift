@@ -77,7 +77,10 @@ let package = Package(
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
             ]
         ),
-        .target(name: "Layers", dependencies: ["Nostr", "Store", "Health"]),
+        .target(
+            name: "Layers",
+            dependencies: ["Nostr", "Store", "Health", "Reconcile", "SyncMetrics", .product(name: "Logging", package: "swift-log")]
+        ),
         .target(
             name: "Relay",
             dependencies: [

@@ -1,3 +1,4 @@
+import Store
 import Synchronization
 
 /// The node-wide bound on served negentropy listings: items held by all open sessions of

@@ -97,13 +97,13 @@ import Transport
     @Test func reconnectReusesTheRelaysConnectionActor() async throws {
         let (s, _) = try await syncedScenario()
         #expect(await s.run { await s.status(Self.peer) == .connected })
-        let first = try #require(await s.coordinator.connection(for: Self.peer))
-        #expect(await first.successfulConnections == 1)
+        let first = try #require(await s.coordinator.connection(for: Self.peer) as? TransportRelayLink)
+        #expect(await first.connection.successfulConnections == 1)
         #expect(await s.dropConnection(Self.peer))
         #expect(await s.run(upTo: 120) { await s.status(Self.peer) == .connected })
-        let second = try #require(await s.coordinator.connection(for: Self.peer))
+        let second = try #require(await s.coordinator.connection(for: Self.peer) as? TransportRelayLink)
         #expect(first === second)
-        #expect(await second.successfulConnections == 2)
+        #expect(await second.connection.successfulConnections == 2)
     }
 
     @Test func t8t9RelayNoLongerTargetedIsDroppedAndRemoved() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Relay
+import Store
 import Synchronization
 import Testing
 

@@ -1,12 +1,9 @@
 import Foundation
 import Health
-import Layers
 import Nostr
-import Transport
 import Store
 import SyncMetrics
 import Reconcile
-import Relay
 
 extension SyncCoordinator {
     // MARK: - Task bookkeeping
@@ -101,29 +98,29 @@ extension SyncCoordinator {
     /// Records an attempt with the health tracker and opens the connection in the
     /// background; the outcome comes back tagged with `generation`.
     func openConnection(_ url: RelayURL, generation: Int) async {
-        guard let connection = relays[url]?.connection else { return }
+        guard let link = relays[url]?.link else { return }
         await health.recordAttempt(url.description)
         spawn { [weak self] in
-            do throws(TransportError) {
-                let session = try await connection.connect()
+            do throws(RelayLinkFailure) {
+                let session = try await link.connect()
                 await self?.connected(url, session: session, generation: generation)
             } catch {
-                await self?.connectFailed(url, error: error, generation: generation)
+                await self?.connectFailed(url, failure: error, generation: generation)
             }
         }
     }
 
     /// T3: Connecting -> Disconnected with the failure recorded in the health tracker.
-    func connectFailed(_ url: RelayURL, error: TransportError, generation: Int) async {
-        let failure = RelayLifecycleStateMachine.Failure(kind: error.failureKind, message: error.description)
+    func connectFailed(_ url: RelayURL, failure linkFailure: RelayLinkFailure, generation: Int) async {
+        let failure = RelayLifecycleStateMachine.Failure(kind: linkFailure.kind, message: linkFailure.message)
         guard let actions = relays[url]?.lifecycle.connectFailed(generation: generation, failure: failure),
               !actions.isEmpty else { return }
-        relays[url]?.lastError = error.description
+        relays[url]?.lastError = linkFailure.message
         await perform(actions, for: url)
     }
 
     /// T4/T5: the connection is open; the lifecycle chooses quick reconnect or fresh start.
-    func connected(_ url: RelayURL, session: any RelaySession, generation: Int) async {
+    func connected(_ url: RelayURL, session: any RelayLinkSession, generation: Int) async {
         guard relays[url]?.lifecycle.isAttemptInProgress(generation) == true, !stopped else {
             await session.close()
             return
@@ -152,9 +149,7 @@ extension SyncCoordinator {
         state.session = session
         state.lastError = nil
         relays[url] = state
-        let clock = self.clock
-        let channel = await state.connection.startReading(session, generation: generation, sink: inboundSink, signals: health,
-                                                          now: { clock.now() })
+        let channel = await state.link.startReading(session, generation: generation)
         await state.reconciler.connectionOpened(generation: generation, channel: channel)
         await perform(actions, for: url)
     }
@@ -214,11 +209,11 @@ extension SyncCoordinator {
     // MARK: - The connection's events
 
     /// Follows what `url`'s connection actor reports for as long as the relay is tracked.
-    func follow(_ connection: RemoteRelayConnection, url: RelayURL) {
+    func follow(_ link: any RelayLink, url: RelayURL) {
         taskCounter += 1
         let taskID = taskCounter
         workers[taskID] = Task { [weak self] in
-            for await event in connection.events {
+            for await event in link.events {
                 guard let self else { return }
                 await self.connectionEvent(event, url: url)
             }
@@ -226,25 +221,25 @@ extension SyncCoordinator {
         }
     }
 
-    func connectionEvent(_ event: RemoteRelayEvent, url: RelayURL) async {
+    func connectionEvent(_ event: RelayLinkEvent, url: RelayURL) async {
         switch event {
         case .delivered:
             relayDelivered(url)
         case .subscriptionClosed(let generation, let id, let reason):
             liveSubscriptionClosed(url, id: id, reason: reason, generation: generation)
-        case .ended(let generation, let reason):
-            await connectionEnded(url, generation: generation, reason: reason)
+        case .ended(let generation, let failure):
+            await connectionEnded(url, generation: generation, failure: failure)
         }
     }
 
     /// T7/T9: the connection ended, unexpectedly or because we dropped the relay.
-    func connectionEnded(_ url: RelayURL, generation: Int, reason: TransportError?) async {
-        let failure = reason.map { RelayLifecycleStateMachine.Failure(kind: $0.failureKind, message: $0.description) }
+    func connectionEnded(_ url: RelayURL, generation: Int, failure linkFailure: RelayLinkFailure?) async {
+        let failure = linkFailure.map { RelayLifecycleStateMachine.Failure(kind: $0.kind, message: $0.message) }
         guard var state = relays[url] else { return }
         let actions = state.lifecycle.connectionEnded(at: now, generation: generation, failure: failure)
         guard !actions.isEmpty else { return }
         state.session = nil
-        if let reason { state.lastError = reason.description }
+        if let linkFailure { state.lastError = linkFailure.message }
         relays[url] = state
         _ = pending.removeAll(for: url)
         resumeRateLimitWaiters(url)
@@ -258,10 +253,10 @@ extension SyncCoordinator {
     }
 
     func removeRelay(_ url: RelayURL) {
-        let connection = relays[url]?.connection
+        let link = relays[url]?.link
         relays[url] = nil
         diffRevision += 1
-        if let connection { spawn { await connection.finish() } }
+        if let link { spawn { await link.finish() } }
         confirmed.remove(relay: url)
         _ = pending.removeAll(for: url)
         emit(.relayRemoved(url))
@@ -300,7 +295,7 @@ extension SyncCoordinator {
 
     /// Sends a live-set change in the background (CLOSEs first when it says so).
     @discardableResult
-    func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL, on session: any RelaySession) -> Task<Void, Never>? {
+    func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL, on session: any RelayLinkSession) -> Task<Void, Never>? {
         if let c = change.consolidated {
             logger.info("consolidating \(c.replaced) live subscriptions on \(url) into \(change.open.count) (\(c.repos) repos, \(c.rootEvents) root events)")
         }

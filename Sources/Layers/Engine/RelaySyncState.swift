@@ -1,7 +1,5 @@
 import Health
-import Layers
 import Nostr
-import Transport
 import Reconcile
 
 /// The coordinator's record of one remote relay.
@@ -11,13 +9,13 @@ struct RelaySyncState {
     /// coordinator feeds it inputs and carries out the actions it returns.
     var lifecycle: RelayLifecycleStateMachine
     var isBootstrap: Bool
-    /// The relay's connection actor: one per relay URL for as long as the relay is
-    /// tracked, reused by every reconnect.
-    let connection: RemoteRelayConnection
+    /// The relay's connection: one per relay URL for as long as the relay is tracked,
+    /// reused by every reconnect.
+    let link: any RelayLink
     /// The relay's reconciler: runs its historic batches, owns their slots and fetch
     /// ledger and what the relay taught about NIP-77.
     let reconciler: RelayReconciler
-    var session: (any RelaySession)?
+    var session: (any RelayLinkSession)?
     /// The live subscriptions of the current connection (and the relay's learned cap).
     var live: LiveSubscriptionSet
     var lastError: String?
@@ -35,14 +33,14 @@ struct RelaySyncState {
     /// session (a GRASP server the node synced before: fresh start or daily resync).
     var relayWideNext = false
 
-    init(isBootstrap: Bool, connection: RemoteRelayConnection, reconciler: RelayReconciler,
+    init(isBootstrap: Bool, link: any RelayLink, reconciler: RelayReconciler,
          requestLimits: RequestLimits = RequestLimits(), liveLimits: LiveSubscriptionSet.Limits = LiveSubscriptionSet.Limits(),
          lifecycle: RelayLifecycleConfiguration = RelayLifecycleConfiguration()) {
         self.live = LiveSubscriptionSet(limits: liveLimits)
         self.lifecycle = RelayLifecycleStateMachine(configuration: lifecycle)
         self.isBootstrap = isBootstrap
         self.requestLimits = requestLimits
-        self.connection = connection
+        self.link = link
         self.reconciler = reconciler
     }
 

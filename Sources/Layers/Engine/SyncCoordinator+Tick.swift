@@ -1,8 +1,6 @@
 import Foundation
 import Health
-import Layers
 import Nostr
-import Transport
 import Reconcile
 import SyncMetrics
 
@@ -13,7 +11,7 @@ extension SyncCoordinator {
     public func tick() async {
         guard !stopped else { return }
         let now = self.now
-        for state in relays.values where state.session != nil { await state.connection.expireRequests(now: now) }
+        for state in relays.values where state.session != nil { await state.link.expireRequests(now: now) }
 
         let healthTick = await health.tick()
         for key in healthTick.rateLimitsEnded {
@@ -156,7 +154,7 @@ extension SyncCoordinator {
     public func desiredIndex() -> RepoSyncIndex { desired }
 
     /// The connection actor of a tracked relay (the same one across reconnects).
-    public func connection(for url: RelayURL) -> RemoteRelayConnection? { relays[url]?.connection }
+    public func connection(for url: RelayURL) -> (any RelayLink)? { relays[url]?.link }
 
     /// Confirmed needs of a relay.
     public func confirmedNeeds(_ url: RelayURL) -> RelaySyncNeeds { confirmed.needs(for: url) }

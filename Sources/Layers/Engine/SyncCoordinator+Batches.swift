@@ -1,7 +1,5 @@
 import Foundation
-import Layers
 import Nostr
-import Transport
 import Reconcile
 
 extension SyncCoordinator {

@@ -1,11 +1,8 @@
 import Foundation
 import Health
 import Logging
-import Layers
 import Nostr
-import Transport
 import Reconcile
-import Relay
 import Store
 import SyncMetrics
 
@@ -21,18 +18,17 @@ import SyncMetrics
 public actor SyncCoordinator {
     let configuration: SyncConfiguration
     let ingestor: EventIngestor
-    let transport: any RelayTransport
+    /// Makes each tracked relay's connection.
+    let links: @Sendable (RelayURL) -> any RelayLink
     /// The node's side of every reconciliation (the store).
     let local: any LocalItemSource
-    /// Where connections put delivered events (the store's ingest path).
-    let inboundSink: any InboundEventSink
     let health: any RelayHealthTracking
     let clock: any NodeClock
     let logger: Logger
     let emit: @Sendable (NodeEvent) -> Void
-    /// Fetches remote relays' NIP-11 documents (GRASP servers are reconciled relay-wide on
-    /// re-syncs); nil: never fetched, every relay is synced with its item filters.
-    let relayInformation: (any RelayInformationFetching)?
+    /// Tells from a relay's NIP-11 document whether it is a GRASP server (reconciled
+    /// relay-wide on re-syncs); nil: never asked, every relay is synced with its item filters.
+    let graspServerProbe: (@Sendable (RelayURL) async throws -> Bool)?
     var random: SplitMix64
 
     var desired = RepoSyncIndex() {
@@ -78,29 +74,23 @@ public actor SyncCoordinator {
     var idleWatchers: [CheckedContinuation<Void, Never>] = []
     var stopped = false
 
-    /// The engine wired to the node's stages: each relay's connection is Transport's
-    /// connection actor over `transport` (delivered events ingested through the store,
-    /// refusals reported to the health tracker), reconcilers list the store, GRASP servers
-    /// are told by `relayInformation`'s NIP-11 documents, and the health tracker is `health`
-    /// (injected; a new one by default).
-    public init(configuration: SyncConfiguration, ingestor: EventIngestor, transport: any RelayTransport,
-                clock: any NodeClock = SystemClock(), randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max),
-                logger: Logger = Logger(label: "grasp-sync.sync"), relayInformation: (any RelayInformationFetching)? = nil,
-                health: (any RelayHealthTracking)? = nil, emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
+    /// An engine over the given stages: `links` makes each relay's connection, `local` is the
+    /// store as reconcilers list it, `health` the health tracker.
+    public init(configuration: SyncConfiguration, ingestor: EventIngestor, links: @escaping @Sendable (RelayURL) -> any RelayLink,
+                local: any LocalItemSource, health: any RelayHealthTracking, clock: any NodeClock = SystemClock(),
+                randomSeed: UInt64 = UInt64.random(in: 0...UInt64.max), logger: Logger = Logger(label: "grasp-sync.sync"),
+                graspServerProbe: (@Sendable (RelayURL) async throws -> Bool)? = nil,
+                emit: @escaping @Sendable (NodeEvent) -> Void = { _ in }) {
         self.configuration = configuration
-        self.relayInformation = relayInformation
+        self.graspServerProbe = graspServerProbe
         self.ingestor = ingestor
-        self.transport = transport
-        self.local = StoreItemSource(store: ingestor.store, rejected: ingestor.rejected)
-        self.inboundSink = SyncedEventSink(ingestor: ingestor, emit: emit)
+        self.links = links
+        self.local = local
+        self.health = health
         self.clock = clock
         self.logger = logger
         self.emit = emit
         self.random = SplitMix64(seed: randomSeed)
-        // Naughty-list changes go out as they happen; the tick's snapshot only re-states them.
-        self.health = health ?? RelayHealthTracker(
-            configuration: HealthConfiguration(baseBackoff: configuration.baseBackoff, maxBackoff: configuration.maxBackoff),
-            now: { clock.now() }, onNaughtyListChange: { emit(.naughtyListChanged($0)) })
         self.selfSubscriber = SelfSubscriber(window: configuration.batchWindow, clock: clock)
     }
 
@@ -148,7 +138,7 @@ public actor SyncCoordinator {
         await selfSubscriber.stop()
         persistState()
         await flushPersistedState()
-        for state in relays.values { await state.connection.finish() }
+        for state in relays.values { await state.link.finish() }
         for task in tasks.values { task.cancel() }
         for task in workers.values { task.cancel() }
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
@@ -202,7 +192,7 @@ public actor SyncCoordinator {
         }
         let state = newRelayState(url, bootstrap: bootstrap)
         relays[url] = state
-        follow(state.connection, url: url)
+        follow(state.link, url: url)
         diffRevision += 1
         await health.register(url.description)
         emit(.connectionStatusChanged(url, .disconnected))
@@ -215,7 +205,7 @@ public actor SyncCoordinator {
             relay: url, configuration: configuration.reconciler,
             local: local, clock: clock, host: self,
             classify: RefusalClassifier.classify, logger: logger)
-        return RelaySyncState(isBootstrap: bootstrap, connection: RemoteRelayConnection(url: url, transport: transport),
+        return RelaySyncState(isBootstrap: bootstrap, link: links(url),
                        reconciler: reconciler, requestLimits: configuration.requestLimits,
                        liveLimits: LiveSubscriptionSet.Limits(
                            consolidationThreshold: configuration.consolidationThreshold,

@@ -1,7 +1,5 @@
 import Foundation
-import Layers
 import Nostr
-import Transport
 import Reconcile
 
 extension SyncCoordinator {
@@ -13,11 +11,11 @@ extension SyncCoordinator {
     /// Returns whether it awaited (the caller re-validates its state). A failed fetch leaves
     /// what was known (a relay without a NIP-11 document is no GRASP server).
     func refreshRelayInformationIfStale(_ url: RelayURL) async -> Bool {
-        guard let fetcher = relayInformation, let state = relays[url] else { return false }
+        guard let probe = graspServerProbe, let state = relays[url] else { return false }
         if let fetched = state.informationFetchedAt, now - fetched < Self.relayInformationLifetime { return false }
         let isGrasp: Bool
         do {
-            isGrasp = try await fetcher.information(for: url).isGraspServer
+            isGrasp = try await probe(url)
         } catch {
             logger.debug("relay \(url): no NIP-11 document (\(error)); synced with item filters")
             isGrasp = false

@@ -1,6 +1,4 @@
-import Layers
 import Nostr
-import Transport
 
 /// The tracked-relay cap (`maxTrackedRelays`): who makes room for a new relay, and which
 /// restored relays are kept. The choices are `TrackedRelayEviction`'s; this only gathers

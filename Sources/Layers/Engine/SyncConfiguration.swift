@@ -1,6 +1,4 @@
-import Layers
 import Nostr
-import Transport
 import Reconcile
 
 /// Settings of the GRASP-02 sync engine: the reference's constants as defaults, with the

@@ -1,8 +1,6 @@
 import Foundation
-import Layers
 import Nostr
 import Store
-import Transport
 import Reconcile
 
 /// What survives a restart (decisions: Restart is a quick reconnect), besides the confirmed
