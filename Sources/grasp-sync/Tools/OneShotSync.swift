@@ -1,6 +1,7 @@
 import App
 import Foundation
 import Health
+import Layers
 import Nostr
 import Reconcile
 import Store

@@ -68,18 +68,24 @@ extension EventStore {
     }
 }
 
-/// The store and the rejected-events index as a reconciler's local side.
-struct StoreItemSource: LocalItemSource {
+/// The store and the rejected-events index as a reconciler's local side (the engine's
+/// default; App wires it in).
+public struct StoreItemSource: LocalItemSource {
     let store: any EventStore
     let rejected: RejectedEventsIndex
 
-    func negentropyStorage(for filter: Filter) throws -> NegentropyStorage {
+    public init(store: any EventStore, rejected: RejectedEventsIndex) {
+        self.store = store
+        self.rejected = rejected
+    }
+
+    public func negentropyStorage(for filter: Filter) throws -> NegentropyStorage {
         try store.negentropyStorage(for: filter)
     }
 
-    func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage {
+    public func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage {
         try store.negentropyStorage(forUnionOf: filters)
     }
 
-    func knownRejectedIDs() -> Set<String> { rejected.allIDs() }
+    public func knownRejectedIDs() -> Set<String> { rejected.allIDs() }
 }

@@ -1,4 +1,4 @@
-@testable import App
+@testable import Layers
 import Foundation
 import Nostr
 @testable import Reconcile
