@@ -26,8 +26,7 @@ extension SyncCoordinator {
             probe = { url in try await relayInformation.information(for: url).isGraspServer }
         }
         let links: @Sendable (RelayURL) -> any RelayLink = { url in
-            TransportRelayLink(connection: RemoteRelayConnection(url: url, transport: transport), sink: sink, signals: health,
-                               clock: clock)
+            TransportRelayLink(connection: RemoteRelayConnection(url: url, transport: transport), sink: sink, clock: clock)
         }
         self.init(
             configuration: configuration, ingestor: ingestor,

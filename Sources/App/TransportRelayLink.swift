@@ -11,14 +11,12 @@ public final class TransportRelayLink: RelayLink {
     /// The relay's connection actor.
     public let connection: RemoteRelayConnection
     let sink: any InboundEventSink
-    let signals: any RelaySignalObserving
     let clock: any NodeClock
     public let events: AsyncStream<RelayLinkEvent>
 
-    init(connection: RemoteRelayConnection, sink: any InboundEventSink, signals: any RelaySignalObserving, clock: any NodeClock) {
+    init(connection: RemoteRelayConnection, sink: any InboundEventSink, clock: any NodeClock) {
         self.connection = connection
         self.sink = sink
-        self.signals = signals
         self.clock = clock
         let source = connection.events
         events = AsyncStream { continuation in
@@ -47,7 +45,7 @@ public final class TransportRelayLink: RelayLink {
         }
     }
 
-    public func startReading(_ session: any RelayLinkSession, generation: Int) async -> any HistoricRelayChannel {
+    public func startReading(_ session: any RelayLinkSession, generation: Int, signals: any RelaySignalObserving) async -> any HistoricRelayChannel {
         // Sessions come from `connect()` above.
         let session = (session as! TransportLinkSession).session
         let clock = self.clock

@@ -119,7 +119,8 @@ final class SyncScenario: @unchecked Sendable {
     private var peers: [RelayURL: NostrRelay] = [:]
 
     init(bootstrap: [RelayURL] = [], disableNegentropy: Bool = false, pageLimit: Int = 500, store: SQLiteEventStore? = nil,
-         relayInformation: StaticRelayInformation? = nil, configure: (inout SyncConfiguration) -> Void = { _ in }) throws {
+         relayInformation: StaticRelayInformation? = nil, configure: (inout SyncConfiguration) -> Void = { _ in },
+         health: ((ManualClock) -> any RelayHealthTracking)? = nil) throws {
         self.relayInformation = relayInformation
         self.store = try store ?? SQLiteEventStore()
         ingestor = EventIngestor(
@@ -130,7 +131,8 @@ final class SyncScenario: @unchecked Sendable {
         coordinator = SyncCoordinator(configuration: config, ingestor: ingestor, transport: transport, clock: clock, randomSeed: 7)
         let box = self
         coordinator = SyncCoordinator(configuration: config, ingestor: ingestor, transport: transport, clock: clock, randomSeed: 7,
-                                      relayInformation: relayInformation, emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
+                                      relayInformation: relayInformation, health: health?(clock),
+                                      emit: { event in box.lock.withLock { box.nodeEvents.append(event) } })
     }
 
     /// A new coordinator on the same store (a node restart).

@@ -7,13 +7,14 @@ import Reconcile
 /// reconnect.
 public protocol RelayLink: AnyObject, Sendable {
     /// What the relay's connections report, in order, tagged with the generation given to
-    /// ``startReading(_:generation:)``; ends with ``finish()``.
+    /// ``startReading(_:generation:signals:)``; ends with ``finish()``.
     var events: AsyncStream<RelayLinkEvent> { get }
     /// Opens a new session (closing the current one first).
     func connect() async throws(RelayLinkFailure) -> any RelayLinkSession
     /// Starts reading `session` (delivered events go to the store, replies to their
-    /// requests); returns the channel historic requests use.
-    func startReading(_ session: any RelayLinkSession, generation: Int) async -> any HistoricRelayChannel
+    /// requests, the relay's NOTICEs, CLOSEDs and OKs to `signals` before they are routed);
+    /// returns the channel historic requests use.
+    func startReading(_ session: any RelayLinkSession, generation: Int, signals: any RelaySignalObserving) async -> any HistoricRelayChannel
     /// Times out requests that waited past their deadline.
     func expireRequests(now: Double) async
     /// Closes the connection for good and ends ``events``.

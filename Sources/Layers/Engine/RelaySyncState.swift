@@ -32,6 +32,9 @@ struct RelaySyncState {
     /// The next batch covering every item of the relay reconciles the whole relay in one
     /// session (a GRASP server the node synced before: fresh start or daily resync).
     var relayWideNext = false
+    /// When the relay may be tried again and until when it is rate-limited, as the health
+    /// tracker's actions said (the engine does not poll the tracker).
+    var gates = RelayHealthGates()
 
     init(isBootstrap: Bool, link: any RelayLink, reconciler: RelayReconciler,
          requestLimits: RequestLimits = RequestLimits(), liveLimits: LiveSubscriptionSet.Limits = LiveSubscriptionSet.Limits(),

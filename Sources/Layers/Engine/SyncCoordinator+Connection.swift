@@ -58,10 +58,12 @@ extension SyncCoordinator {
                 logger.debug("relay \(url): next daily resync at \(DurationText.instant(at, now: clock.now()))")
             case .attemptFailed(let failure):
                 let retry = await health.recordFailure(url.description, kind: failure.kind, message: failure.message)
+                relays[url]?.gates.failed(retry)
                 emit(.connectionAttempt(url, result: .failure))
                 logger.warning("connecting to \(url) failed: \(failure.message); next attempt at \(DurationText.instant(retry.retryAt, now: clock.now()))")
             case .connectionLost(let failure):
-                _ = await health.recordFailure(url.description, kind: failure.kind, message: failure.message)
+                let retry = await health.recordFailure(url.description, kind: failure.kind, message: failure.message)
+                relays[url]?.gates.failed(retry)
                 stateDirty = true
                 logger.warning("relay \(url) disconnected: \(failure.message)")
             case .connectionClosed:
@@ -71,7 +73,7 @@ extension SyncCoordinator {
             case .removeRelay:
                 removeRelay(url)
             case .resumeOwedWork:
-                if !(await health.isRateLimited(url.description)) { await recompute(only: [url]) }
+                if relays[url]?.gates.isRateLimited(at: now) != true { await recompute(only: [url]) }
             }
         }
     }
@@ -132,7 +134,8 @@ extension SyncCoordinator {
                 return
             }
         }
-        _ = await health.recordSuccess(url.description)
+        await health.recordSuccess(url.description)
+        relays[url]?.gates.succeeded()
         emit(.connectionAttempt(url, result: .success))
         let delay = randomDelay(in: configuration.dailyResyncRange)
         // The lifecycle decides quick reconnect vs fresh start on the time since the
@@ -149,7 +152,7 @@ extension SyncCoordinator {
         state.session = session
         state.lastError = nil
         relays[url] = state
-        let channel = await state.link.startReading(session, generation: generation)
+        let channel = await state.link.startReading(session, generation: generation, signals: self)
         await state.reconciler.connectionOpened(generation: generation, channel: channel)
         await perform(actions, for: url)
     }
@@ -380,7 +383,7 @@ extension SyncCoordinator {
     /// Suspends the caller (a historic batch task, never the coordinator) until the relay's
     /// rate-limit cooldown ends or the connection goes away (a scheduled continuation; decisions: Rate-limited work waits off the engine).
     public func waitForRateLimitEnd(_ url: RelayURL) async {
-        guard await health.isRateLimited(url.description), relays[url]?.session != nil, !stopped else { return }
+        guard relays[url]?.gates.isRateLimited(at: now) == true, relays[url]?.session != nil, !stopped else { return }
         await withCheckedContinuation { continuation in
             rateLimitWaiters[url, default: []].append(continuation)
             notifyIdleWatchers()

@@ -16,6 +16,7 @@ extension SyncCoordinator {
         let healthTick = await health.tick()
         for key in healthTick.rateLimitsEnded {
             guard let url = RelayURL(key) else { continue }
+            relays[url]?.gates.rateLimitEnded()
             resumeRateLimitWaiters(url)
             reopenRefusedLiveSubscriptions(url)
             await recompute(only: [url])
@@ -25,7 +26,7 @@ extension SyncCoordinator {
 
         // Work the diff still owes a syncing relay (an action dropped during a rate limit):
         // started again here once the relay accepts work.
-        for url in checkCompletion(now: now).sorted() where !(await health.isRateLimited(url.description)) {
+        for url in checkCompletion(now: now).sorted() where relays[url]?.gates.isRateLimited(at: now) != true {
             await recompute(only: [url])
         }
 
@@ -35,7 +36,7 @@ extension SyncCoordinator {
             let wanted = state.isBootstrap || !(targets[url]?.isEmpty ?? true)
             if !wanted {
                 await drop(url)
-            } else if state.status == .disconnected, await health.canAttempt(url.description) {
+            } else if state.status == .disconnected, state.gates.mayAttempt(at: now) {
                 // Bootstrap and targeted relays are always retried (decisions: Retry every wanted relay).
                 await connect(url)
             } else if state.lifecycle.isDailyResyncDue(at: now) {

@@ -298,7 +298,7 @@ public actor SyncCoordinator {
     /// and a historic batch; others get theirs after connecting (fresh start recomputes).
     func handle(_ action: AddFilters) async {
         guard let state = relays[action.relay], state.status.isConnected else { return }
-        if await health.isRateLimited(action.relay.description) {
+        if state.gates.isRateLimited(at: now) {
             // Resumed by the recompute that follows the end of the cooldown.
             return
         }
