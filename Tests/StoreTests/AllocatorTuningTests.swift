@@ -1,4 +1,4 @@
-@testable import App
+@testable import Store
 import Testing
 
 /// Issue 12, item 2: freed negentropy listings go back to the system. glibc takes the fixed
