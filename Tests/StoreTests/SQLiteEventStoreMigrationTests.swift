@@ -31,7 +31,7 @@ struct SQLiteEventStoreMigrationTests {
 
 @Suite("SQLiteEventStore: connection settings")
 struct SQLiteEventStoreSettingsTests {
-    @Test("on disk: WAL, NORMAL sync, checkpoint every 64 MiB of WAL, page caches of 32 MiB (writer) and 8 MiB (readers), no memory map")
+    @Test("on disk: WAL, NORMAL sync, checkpoint every 64 MiB of WAL, page caches of 16 MiB (writer) and 4 MiB (readers), no memory map")
     func fileStoreSettings() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-settings-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -44,8 +44,8 @@ struct SQLiteEventStoreSettingsTests {
         #expect(settings.0 == "wal")
         #expect(settings.1 == 1)  // NORMAL
         #expect(settings.2 == 16_384)
-        #expect(settings.3 == -8_192)  // a reader
-        #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -32_768)
+        #expect(settings.3 == -4_096)  // a reader
+        #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA cache_size") } == -16_384)
         // No connection of the pool maps the file (SQLiteEventStore.MemoryLimits.default).
         #expect(try store.writer.read { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 0)
         #expect(try store.writer.write { try Int.fetchOne($0, sql: "PRAGMA mmap_size") } == 0)

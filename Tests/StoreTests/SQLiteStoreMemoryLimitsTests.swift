@@ -13,16 +13,16 @@ struct SQLiteStoreMemoryLimitsTests {
         return try body(store)
     }
 
-    @Test("the defaults bound the page caches to 64 MiB and map nothing")
+    @Test("the defaults bound the page caches to 32 MiB and map nothing")
     func defaults() throws {
         let limits = SQLiteEventStore.MemoryLimits.default
         #expect(limits.mmapBytes == 0)
-        #expect(limits.residentBound == 64 << 20)
+        #expect(limits.residentBound == 32 << 20)
         try Self.withStore(.default) { store in
             let pool = try #require(store.writer as? DatabasePool)
             #expect(pool.configuration.maximumReaderCount == 4)
-            #expect(try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -(32 << 10))
-            #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -(8 << 10))
+            #expect(try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -(16 << 10))
+            #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA cache_size") } == -(4 << 10))
             #expect(try store.writer.read { db in try Int.fetchOne(db, sql: "PRAGMA mmap_size") } == 0)
             #expect(try store.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA wal_autocheckpoint") } == 16_384)
         }
