@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Health
 import Nostr
@@ -17,6 +18,8 @@ final class ScriptedRelayChannel: HistoricRelayChannel, @unchecked Sendable {
     private var refusal: String?
     private var waiters: [String: AsyncStream<RequestDelivery>.Continuation] = [:]
     private var reqLog: [Filter] = []
+    /// Called before an id fetch is answered (tests look at the reconciler meanwhile).
+    var onIDRequest: (@Sendable () async -> Void)?
 
     init(events: [NostrEvent], negentropy: Bool, refuseFirstReq: String? = nil) {
         self.events = events
@@ -47,6 +50,7 @@ final class ScriptedRelayChannel: HistoricRelayChannel, @unchecked Sendable {
             waiter?.yield(.message(.closed(subscriptionID: id, message: refused)))
             return
         }
+        if filters.contains(where: { $0.ids != nil }), let onIDRequest { await onIDRequest() }
         var matching = events.filter { e in filters.contains { $0.matches(e) } }
         matching.sort { $0.createdAt > $1.createdAt }
         if let limit = filters.first?.limit { matching = Array(matching.prefix(limit)) }
@@ -121,6 +125,26 @@ struct RelayReconcilerTests {
         #expect(reconciler.negentropySupport == .supported)
         let fetched = Set(channel.reqs.flatMap { $0.ids ?? [] })
         #expect(fetched == Set(all.suffix(15).map(\.id)), "only the 15 missing ids are fetched")
+    }
+
+    @Test func missingIdsAreClaimedAWindowAtATime() async {
+        let all = Self.events(30, seed: 6)
+        let host = RecordingReconcilerHost()
+        let reconciler = RelayReconciler(relay: Self.relay, configuration: ReconcilerConfiguration(idFetchChunk: 2, idFetchConcurrency: 1),
+                                         local: FixedItemSource(events: []), clock: ManualClock(), host: host,
+                                         classify: RefusalClassifier.classify)
+        let channel = ScriptedRelayChannel(events: all, negentropy: true)
+        let most = Mutex(0)
+        channel.onIDRequest = {
+            let claimed = await reconciler.claimedIDCount
+            most.withLock { $0 = max($0, claimed) }
+        }
+        await reconciler.connectionOpened(generation: 1, channel: channel)
+        let outcome = await reconciler.run(HistoricBatch(id: 1, generation: 1, filters: [Filter(kinds: [1621])], negentropy: true))
+        #expect(outcome == .complete)
+        #expect(Set(channel.reqs.flatMap { $0.ids ?? [] }) == Set(all.map(\.id)))
+        // Chunks of 2, one in flight: windows of 2 x 1 x 4 = 8 ids, not all 30 at once.
+        #expect(most.withLock { $0 } == 8)
     }
 
     @Test func aRelayWithoutNIP77IsLearnedAndPaginated() async {

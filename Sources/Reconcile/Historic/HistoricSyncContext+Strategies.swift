@@ -91,13 +91,24 @@ extension HistoricSyncContext {
     /// Any delivered event counts as received, whatever the policy did (decisions: Any
     /// delivered event counts). Ids another batch is already fetching from this
     /// relay are not asked for again: their outcome is awaited (``IdFetchLedger``).
+    ///
+    /// Ids are claimed a window at a time (16 chunks): a first sync's reconciliation can find
+    /// hundreds of thousands missing, and claiming them all at once kept a ledger entry for
+    /// each while the chunks ran (22 MB at the peak of a 1,000,000-event sync).
     func fetch(ids: [NegentropyID]) async -> HistoricOutcome {
-        let claim = await fetchLedger.claim(ids)
-        let (own, missingOwn) = await fetchOwned(claim.mine)
-        await fetchLedger.release(claim, missing: missingOwn)
-        let missingOthers = await fetchLedger.missingOfOthers(claim)
-        if let own { return own }
-        let missing = missingOwn.count + missingOthers.count
+        let window = max(1, configuration.idFetchChunk) * max(1, configuration.idFetchConcurrency) * 4
+        var missing = 0
+        var start = 0
+        while start < ids.count {
+            let part = Array(ids[start..<min(start + window, ids.count)])
+            start += window
+            let claim = await fetchLedger.claim(part)
+            let (own, missingOwn) = await fetchOwned(claim.mine)
+            await fetchLedger.release(claim, missing: missingOwn)
+            let missingOthers = await fetchLedger.missingOfOthers(claim)
+            if let own { return own }
+            missing += missingOwn.count + missingOthers.count
+        }
         return missing == 0 ? .complete : .failed("\(missing) announced ids were never delivered")
     }
 

@@ -28,6 +28,8 @@ public actor RelayReconciler {
     /// Ids being fetched over the current connection, shared by its batches (new for every
     /// connection: a fetch of a lost connection must not hold up the next one's batches).
     private var fetchLedger = IdFetchLedger()
+    /// Ids the current connection's fetches hold claimed (tests).
+    var claimedIDCount: Int { get async { await fetchLedger.claimedCount } }
     private var subscriptionCounter = 0
     /// Read without a hop by the scheduler when it sizes a batch's filters.
     private let support = SupportBox()
