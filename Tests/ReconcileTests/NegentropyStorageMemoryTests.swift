@@ -32,4 +32,18 @@ struct NegentropyStorageMemoryTests {
         try storage.seal()
         #expect(storage.heapBytes <= 42 * 10_000 + 1024)
     }
+
+    @Test("an array sealed as given is not copied to its exact size (no second copy at the peak)")
+    func givenArrayIsKeptAsIs() throws {
+        var items: [NegentropyItem] = []
+        items.reserveCapacity(50_000)
+        for i in 0..<10_000 {
+            var bytes = [UInt8](repeating: 0, count: 32)
+            bytes[0] = UInt8(i & 0xFF); bytes[1] = UInt8(i >> 8)
+            items.append(NegentropyItem(timestamp: UInt64(i), id: NegentropyID(bytes: bytes)!))
+        }
+        let storage = try NegentropyStorage(sealing: items)
+        #expect(storage.count == 10_000)
+        #expect(storage.heapBytes >= 40 * 50_000, "the given array's capacity is kept, not copied")
+    }
 }

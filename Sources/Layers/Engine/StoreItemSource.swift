@@ -36,6 +36,11 @@ extension EventStore {
             let list = try negentropyListing(filter, maxItems: maxItems)
             if items.count + list.count > items.capacity, !items.isEmpty {
                 Self.removeDuplicates(&items)
+                // Grow by half rather than double when the listing still does not fit: the
+                // spare capacity stays with the sealed session for its life.
+                if items.count + list.count > items.capacity {
+                    items.reserveCapacity(items.count + max(list.count, items.count / 2))
+                }
             }
             list.idBytes.withUnsafeBytes { raw in
                 for i in 0..<list.count {
@@ -49,8 +54,9 @@ extension EventStore {
                 }
             }
         }
-        // Sealing refuses duplicates. The array is not copied to its exact size: the copy
-        // would sit beside the original for a moment, raising the peak it is meant to lower.
+        // Sealing refuses duplicates. The array is not copied to its exact size (nor does
+        // sealing copy it): the copy would sit beside the original for a moment, raising the
+        // peak it is meant to lower.
         Self.removeDuplicates(&items)
         return try NegentropyStorage(sealing: items)
     }

@@ -25,10 +25,14 @@ public struct NegentropyStorage: Sendable {
 
     /// Creates a sealed storage from `items` in any order.
     /// - Throws: ``NegentropyError/duplicateItemInserted``, ``NegentropyError/reservedTimestamp``.
+    ///
+    /// The array is kept as given, spare capacity included: copying it to its exact size
+    /// would hold both copies for a moment (at a million items, 40 MB more at the peak of a
+    /// relay-wide session); a caller that wants no spare capacity passes none.
     public init(sealing items: [NegentropyItem]) throws(NegentropyError) {
         for item in items where item.timestamp == .max { throw .reservedTimestamp }
         self.items = items
-        try seal()
+        try seal(trimmingSpareCapacity: false)
     }
 
     /// Creates a sealed storage from flat columns, in any order: `timestamps[i]` with the
@@ -61,6 +65,11 @@ public struct NegentropyStorage: Sendable {
     /// Sorts the items, rejects duplicates and precomputes the fingerprint sums.
     /// - Throws: ``NegentropyError/alreadySealed``, ``NegentropyError/duplicateItemInserted``.
     public mutating func seal() throws(NegentropyError) {
+        try seal(trimmingSpareCapacity: true)
+    }
+
+    /// ``seal()``; `trimmingSpareCapacity`: copy items grown by inserts to their exact size.
+    private mutating func seal(trimmingSpareCapacity: Bool) throws(NegentropyError) {
         guard !isSealed else { throw .alreadySealed }
         let n = items.count
         // Callers often load rows already ordered by (created_at, id); skip the sort then.
@@ -89,7 +98,7 @@ public struct NegentropyStorage: Sendable {
                 initialized = k
             }
         }
-        if items.capacity > n + n / 8 + 16 {
+        if trimmingSpareCapacity && items.capacity > n + n / 8 + 16 {
             // Grown by inserts: keep exactly the items (the session holds them for its life).
             items = [NegentropyItem](unsafeUninitializedCapacity: n) { out, initialized in
                 items.withUnsafeBufferPointer { src in
