@@ -56,10 +56,7 @@ extension SyncCoordinator {
         let snapshot = PersistedSyncState(savedAt: now, lastSeen: lastSeen, negentropy: support,
                                           requestLimits: limits, deliveredEvents: delivered.sorted(), graspServers: grasp,
                                           informationFetchedAt: fetchedAt)
-        // Taking the journal changes no confirmed item: the cached diff stays valid.
-        let revision = diffRevision
-        let changes = confirmed.takeChanges()
-        diffRevision = revision
+        let changes = withConfirmedJournal { $0.takeChanges() }
         let previous = persistWrite
         let store = ingestor.store
         let logger = self.logger
@@ -79,10 +76,16 @@ extension SyncCoordinator {
     /// A write failed: the confirmed changes it carried are lost, so the next write carries
     /// the whole confirmed state.
     func persistFailed() {
-        let revision = diffRevision
-        confirmed.journalEverything()
-        diffRevision = revision
+        withConfirmedJournal { $0.journalEverything() }
         stateDirty = true
+    }
+
+    /// Works on the confirmed index's journal only: that changes no confirmed item, so the
+    /// cached diff stays valid (the index's `didSet` would otherwise invalidate it).
+    func withConfirmedJournal<T>(_ body: (inout ConfirmedSyncIndex) -> T) -> T {
+        let revision = diffRevision
+        defer { diffRevision = revision }
+        return body(&confirmed)
     }
 
     /// A confirmed-state change as the store's relay item rows: root events at level 0,
