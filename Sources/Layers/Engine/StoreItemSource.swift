@@ -27,50 +27,78 @@ extension EventStore {
     /// The local items matching any of `filters` (each limit ignored), each event once: the
     /// local side of a relay-wide reconciliation, whose remote filter cannot name the items.
     ///
-    /// Memory stays near one copy of the result: overlapping filters (`#e` and `#E` of the
-    /// same root events) list most events more than once, so duplicates are folded out
-    /// whenever the array would otherwise grow.
+    /// Memory stays near one copy of the result. The array is reserved once, at the store's
+    /// event count (no listing holds more distinct events) plus an eighth: a block that large
+    /// is its own mapping (``AllocatorTuning``), whose pages cost memory only when written,
+    /// so the array never grows by copying (old and new storage side by side were the
+    /// re-sync's peak at a million events). Overlapping filters (`#e` and `#E` of the same
+    /// root events) list most events more than once, so the listing is kept as a sorted,
+    /// distinct prefix and a tail of at most an eighth: a full tail is sorted and merged into
+    /// the prefix (scratch space of the tail's size, not of the whole listing).
     public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+        let distinctBound = min(maxItems, try count([Filter()]))
+        let room = max(4_096, distinctBound / 8)
         var items: [NegentropyItem] = []
+        items.reserveCapacity(distinctBound + room)
+        var folded = 0
         for filter in filters {
             let list = try negentropyListing(filter, maxItems: maxItems)
-            if items.count + list.count > items.capacity, !items.isEmpty {
-                Self.removeDuplicates(&items)
-                // Grow by half rather than double when the listing still does not fit: the
-                // spare capacity stays with the sealed session for its life.
-                if items.count + list.count > items.capacity {
-                    items.reserveCapacity(items.count + max(list.count, items.count / 2))
-                }
-            }
             list.idBytes.withUnsafeBytes { raw in
                 for i in 0..<list.count {
+                    if items.count - folded >= room || items.count == items.capacity {
+                        Self.fold(&items, sortedPrefix: &folded)
+                        // Little room after folding: events stored since the count was
+                        // taken. Grow (the rare path; the spare stays with the session).
+                        if items.capacity - items.count < room / 2 { items.reserveCapacity(items.capacity + room) }
+                    }
                     items.append(NegentropyItem(timestamp: list.timestamps[i], id: NegentropyID(loadingFrom: raw, offset: i * 32)))
                 }
             }
             if items.count > maxItems {
-                Self.removeDuplicates(&items)
+                Self.fold(&items, sortedPrefix: &folded)
                 if items.count > maxItems {
                     throw NegentropyClientFailure.blocked(maxRecords: maxItems, reason: "local store has more than \(maxItems) items for this filter")
                 }
             }
         }
-        // Sealing refuses duplicates. The array is not copied to its exact size (nor does
-        // sealing copy it): the copy would sit beside the original for a moment, raising the
-        // peak it is meant to lower.
-        Self.removeDuplicates(&items)
+        // Sealing wants sorted, distinct items. The array is not copied to its exact size
+        // (nor does sealing copy it): the copy would sit beside the original for a moment,
+        // raising the peak it is meant to lower.
+        Self.fold(&items, sortedPrefix: &folded)
         return try NegentropyStorage(sealing: items)
     }
 
-    /// Sorts `items` and drops repeated ones in place (no second array: at a million items it
-    /// would be 40 MB more).
-    private static func removeDuplicates(_ items: inout [NegentropyItem]) {
-        items.sort()
+    /// Makes all of `items` sorted and distinct, given that its first `sortedPrefix` items
+    /// already are: the tail is sorted on its own, merged in from the back through a copy
+    /// of the tail, and repeats are dropped in place.
+    static func fold(_ items: inout [NegentropyItem], sortedPrefix: inout Int) {
+        let prefix = sortedPrefix
+        guard items.count > prefix else { return }
+        // Through the buffer: sorting `items[prefix...]` would copy the slice and write it back.
+        items.withUnsafeMutableBufferPointer { $0[prefix...].sort() }
+        if prefix > 0 {
+            // (With no prefix the tail would be the whole array, and `Array` of it would share
+            // the storage: the first write below would copy all of it.)
+            let tail = Array(items[prefix...])
+            var read = prefix - 1
+            var write = items.count - 1
+            for item in tail.reversed() {
+                while read >= 0 && items[read] > item {
+                    items[write] = items[read]
+                    write -= 1
+                    read -= 1
+                }
+                items[write] = item
+                write -= 1
+            }
+        }
         var kept = 0
         for index in items.indices where kept == 0 || items[kept - 1] != items[index] {
             items[kept] = items[index]
             kept += 1
         }
         items.removeLast(items.count - kept)
+        sortedPrefix = kept
     }
 }
 
