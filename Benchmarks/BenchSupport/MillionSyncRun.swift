@@ -31,7 +31,15 @@ import Glibc
 /// Environment variables such as `MALLOC_ARENA_MAX` reach both children.
 public enum MillionSyncRun {
     public enum Phase: String, Codable, Sendable {
-        case full, resync
+        /// An empty node database synced in full.
+        case full
+        /// A restart on the synced database past the quick-reconnect window: the no-change re-sync.
+        case resync
+        /// The re-sync again, with the node's store also served on loopback (a `NostrRelay`
+        /// with the node's defaults behind `RelayServer`) and read-load clients in a child
+        /// process (`SyncWorker read-load`, 20 clients x 50 REQs, run again until the sync is
+        /// done): the node's memory while it serves and syncs.
+        case serve
     }
 
     // MARK: - The node (one process per phase)
@@ -58,6 +66,8 @@ public enum MillionSyncRun {
         public var memory: MemoryFigures
         /// Highest VmRSS / RssAnon / RssFile sampled every 0.25 s, and VmRSS every 5 s.
         public var sampledPeak: SampledPeak
+        /// The read-load runs against the node's served store (the `serve` phase only).
+        public var readLoad: [ReadLoad.Result]?
         /// glibc at the end of the phase: in use, and freed but kept.
         public var allocator: AllocatorStats
         /// The process after `malloc_trim(0)` (a diagnostic, taken after everything above).
@@ -82,33 +92,68 @@ public enum MillionSyncRun {
                                           relayInformation: SyncRun.PeerInformation(graspServer: true))
         let clock = ContinuousClock()
         let started = clock.now
-        await coordinator.start()
-        let afterStart = clock.now
-        let memoryAfterStart = MemoryFigures.now()
-        let allocatorAfterStart = AllocatorStats.now()
-        var course: [Int] = []
-        var nextMark = afterStart + .seconds(30)
-        while await coordinator.relayStatus(SyncRun.peerURL) != .connected {
-            await coordinator.tick()
-            try? await Task.sleep(nanoseconds: 20_000_000)
-            if clock.now >= nextMark {
-                let count = (try? store.totalCount()) ?? -1
-                course.append(count)
-                FileHandle.standardError.write(Data("million-node \(phase.rawValue): \(course.count * 30) s, \(count) events, RSS \(MemoryFigures.procStatus()["VmRSS"].map { $0 >> 20 } ?? 0) MiB\n".utf8))
-                nextMark = nextMark + .seconds(30)
+        let sync: @Sendable () async throws -> NodePhase = {
+            await coordinator.start()
+            let afterStart = clock.now
+            let memoryAfterStart = MemoryFigures.now()
+            let allocatorAfterStart = AllocatorStats.now()
+            var course: [Int] = []
+            var nextMark = afterStart + .seconds(30)
+            while await coordinator.relayStatus(SyncRun.peerURL) != .connected {
+                await coordinator.tick()
+                try? await Task.sleep(nanoseconds: 20_000_000)
+                if clock.now >= nextMark {
+                    let count = (try? store.totalCount()) ?? -1
+                    course.append(count)
+                    FileHandle.standardError.write(Data("million-node \(phase.rawValue): \(course.count * 30) s, \(count) events, RSS \(MemoryFigures.procStatus()["VmRSS"].map { $0 >> 20 } ?? 0) MiB\n".utf8))
+                    nextMark = nextMark + .seconds(30)
+                }
             }
+            let end = clock.now
+            await coordinator.stop()
+            return NodePhase(phase: phase, milliseconds: milliseconds(end - afterStart), startMilliseconds: milliseconds(afterStart - started),
+                             bytesNodeToPeer: transport.traffic.sent, bytesPeerToNode: transport.traffic.received,
+                             storedEvents: try store.totalCount(), afterStart: memoryAfterStart, allocatorAfterStart: allocatorAfterStart,
+                             storedEventsCourse: course, memory: .now(), sampledPeak: SampledPeak(),
+                             allocator: AllocatorStats.now(), afterTrim: .now(), allocatorTuned: tuned)
         }
-        let end = clock.now
-        await coordinator.stop()
-        let memory = MemoryFigures.now()
-        let peak = sampler.stop()
-        let allocator = AllocatorStats.now()
+        var result: NodePhase
+        if phase == .serve {
+            let relay = NostrRelay(ingestor: ingestor, logger: ServedRelay.quietLogger("bench.node.relay"))
+            result = try await ServedRelay.serve(relay) { url in
+                let done = SyncDone()
+                async let loads: [ReadLoad.Result] = {
+                    var runs: [ReadLoad.Result] = []
+                    repeat {
+                        runs.append(try await ChildWorker.run(ReadLoad.Result.self, arguments: ["read-load", url, "20", "50"]))
+                    } while !done.value
+                    return runs
+                }()
+                let synced = try await sync()
+                done.value = true
+                var phaseResult = synced
+                phaseResult.readLoad = try await loads
+                return phaseResult
+            }
+        } else {
+            result = try await sync()
+        }
+        result.memory = .now()
+        result.sampledPeak = sampler.stop()
+        result.allocator = AllocatorStats.now()
         AllocatorStats.trim()
-        return NodePhase(phase: phase, milliseconds: milliseconds(end - afterStart), startMilliseconds: milliseconds(afterStart - started),
-                         bytesNodeToPeer: transport.traffic.sent, bytesPeerToNode: transport.traffic.received,
-                         storedEvents: try store.totalCount(), afterStart: memoryAfterStart, allocatorAfterStart: allocatorAfterStart,
-                         storedEventsCourse: course, memory: memory, sampledPeak: peak,
-                         allocator: allocator, afterTrim: MemoryFigures.now(), allocatorTuned: tuned)
+        result.afterTrim = MemoryFigures.now()
+        return result
+    }
+
+    /// Set once the sync of a `serve` phase is done (read by the load loop).
+    final class SyncDone: @unchecked Sendable {
+        private let lock = NSLock()
+        private var done = false
+        var value: Bool {
+            get { lock.withLock { done } }
+            set { lock.withLock { done = newValue } }
+        }
     }
 
     // MARK: - The peer (one process for both phases)
@@ -174,6 +219,8 @@ public enum MillionSyncRun {
         public var peerReady: MemoryFigures
         public var full: PhaseResult
         public var resync: PhaseResult
+        /// The re-sync once more while the node serves read load (`Phase.serve`).
+        public var serve: PhaseResult
         public var peerFinal: PeerReport
         public var nodeDatabaseBytes: Int
         /// `MALLOC_ARENA_MAX` as the children got it (nil: unset).
@@ -214,9 +261,10 @@ public enum MillionSyncRun {
             throw MillionStoreRun.RunError("synced \(full.node.storedEvents) of \(MillionStoreRun.eventCount) events")
         }
         let resync = try phase(.resync)
+        let serve = try phase(.serve)
         _ = sampler.stop()
         let final = try JSONDecoder().decode(PeerReport.self, from: Data(try peer.finish().utf8))
-        return Result(peerURL: url, peerReady: peerReady, full: full, resync: resync, peerFinal: final,
+        return Result(peerURL: url, peerReady: peerReady, full: full, resync: resync, serve: serve, peerFinal: final,
                       nodeDatabaseBytes: MillionStoreRun.fileSize(URL(fileURLWithPath: database)),
                       mallocArenaMax: ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"])
     }

@@ -14,8 +14,11 @@ import Foundation
 //   SyncWorker million-sync    full sync and no-change re-sync from that database into an empty node,
 //                              the peer and the node in processes of their own (`MillionSyncRun`):
 //   SyncWorker million-peer    serves the peer database on loopback (prints the URL, stops at stdin EOF)
-//   SyncWorker million-node full|resync <ws-url> <database>
-//                              one phase of the node against that peer
+//   SyncWorker million-node full|resync|serve <ws-url> <database>
+//                              one phase of the node against that peer (`serve`: the re-sync while
+//                              the node's store is also served to read-load clients)
+//   SyncWorker read-load <ws-url> <clients> <reqs>
+//                              the read-load clients (`ReadLoad.runLoad`), started by the serve phase
 let arguments = CommandLine.arguments
 
 func fail(_ message: String) -> Never {
@@ -41,7 +44,7 @@ func child(_ step: String) throws -> String {
     return line
 }
 
-switch arguments.count == 2 || arguments.count == 5 && arguments[1] == "million-node" ? arguments[1] : "" {
+switch arguments.count == 2 || arguments.count == 5 && ["million-node", "read-load"].contains(arguments[1]) ? arguments[1] : "" {
 case let name where SyncRun.Mode(rawValue: name) != nil:
     let mode = SyncRun.Mode(rawValue: name)!
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grasp-sync-bench-\(UUID().uuidString)")
@@ -59,8 +62,11 @@ case "million-sync":
 case "million-peer":
     try printJSON(try await MillionSyncRun.servePeer())
 case "million-node":
-    guard let phase = MillionSyncRun.Phase(rawValue: arguments[2]) else { fail("million-node: full or resync, not \(arguments[2])") }
+    guard let phase = MillionSyncRun.Phase(rawValue: arguments[2]) else { fail("million-node: full, resync or serve, not \(arguments[2])") }
     try printJSON(try await MillionSyncRun.runNode(phase, peerURL: arguments[3], database: arguments[4]))
+case "read-load":
+    guard let clients = Int(arguments[3]), let reqs = Int(arguments[4]) else { fail("usage: SyncWorker read-load <ws-url> <clients> <reqs>") }
+    try printJSON(try await ReadLoad.runLoad(url: arguments[2], clients: clients, reqs: reqs))
 case "million":
     var combined = "{"
     for (key, step) in [("corpus", "million-corpus"), ("ingest", "million-ingest"), ("sync", "million-sync")] {

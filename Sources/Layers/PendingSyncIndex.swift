@@ -6,11 +6,17 @@ import Nostr
 public struct PendingSyncIndex: Sendable, Equatable {
     private var byRelay: [RelayURL: [PendingBatch]] = [:]
     private var relayOfBatch: [Int: RelayURL] = [:]
-    /// Per relay, how many pending batches hold each root event: the three-way diff asks
-    /// "is this root in flight?" once per desired root, which must not cost a lookup in
-    /// every pending batch (hundreds of thousands of roots times hundreds of batches at a
-    /// million events).
+    /// Per relay, how many pending batches of fewer than ``largeBatchRoots`` roots hold each
+    /// root event: the three-way diff asks "is this root in flight?" once per desired root,
+    /// which must not cost a lookup in every pending batch (hundreds of thousands of roots
+    /// times hundreds of small batches at a million events).
     private var rootBatchCounts: [RelayURL: [String: Int]] = [:]
+    /// Per relay, the pending batches of ``largeBatchRoots`` roots or more: asked directly
+    /// (there are few: each holds that many roots), since counting their roots would copy a
+    /// whole store's root ids into the counts (25 MB at a million events, the re-sync's batch).
+    private var largeBatches: [RelayURL: [Int: Set<String>]] = [:]
+    /// Batches with this many roots are asked directly instead of counted.
+    public static let largeBatchRoots = 50_000
     private var nextID = 1
 
     /// An empty index whose first batch gets id 1.
@@ -25,6 +31,10 @@ public struct PendingSyncIndex: Sendable, Equatable {
         nextID += 1
         byRelay[relay, default: []].append(batch)
         relayOfBatch[batch.id] = relay
+        if rootEvents.count >= Self.largeBatchRoots {
+            largeBatches[relay, default: [:]][batch.id] = rootEvents
+            return batch
+        }
         var counts = rootBatchCounts.removeValue(forKey: relay) ?? [:]
         for root in rootEvents { counts[root, default: 0] += 1 }
         rootBatchCounts[relay] = counts
@@ -65,13 +75,21 @@ public struct PendingSyncIndex: Sendable, Equatable {
         let removed = byRelay.removeValue(forKey: relay) ?? []
         for batch in removed { relayOfBatch[batch.id] = nil }
         rootBatchCounts[relay] = nil
+        largeBatches[relay] = nil
         return removed
     }
 
     /// Whether a pending batch of `relay` holds root event `id`.
-    public func hasPendingRoot(_ id: String, on relay: RelayURL) -> Bool { rootBatchCounts[relay]?[id] != nil }
+    public func hasPendingRoot(_ id: String, on relay: RelayURL) -> Bool {
+        if rootBatchCounts[relay]?[id] != nil { return true }
+        return largeBatches[relay]?.values.contains { $0.contains(id) } ?? false
+    }
 
     private mutating func forgetRoots(of batch: PendingBatch, on relay: RelayURL) {
+        if largeBatches[relay]?.removeValue(forKey: batch.id) != nil {
+            if largeBatches[relay]?.isEmpty == true { largeBatches[relay] = nil }
+            return
+        }
         guard var counts = rootBatchCounts.removeValue(forKey: relay) else { return }
         for root in batch.rootEvents {
             guard let n = counts[root] else { continue }

@@ -114,7 +114,12 @@ enum RelayConnectionLoop {
                 try await write(handler.storedEventsFailed(subscriptionID: id, error: error).jsonText)
                 return
             }
-            for json in page { try await write(prefix + json + "]") }
+            var pageBytes = 0
+            for json in page {
+                pageBytes += json.utf8.count
+                try await write(prefix + json + "]")
+            }
+            HeapTrim.noteTransientBytes(pageBytes)
         }
         try await write(RelayMessage.eose(subscriptionID: id).jsonText)
     }

@@ -75,4 +75,24 @@ struct PendingSyncIndexTests {
         #expect(!index.hasPendingRoot(F.eventID(4), on: b))
         #expect(index.isEmpty)
     }
+
+    @Test("a batch of 50,000 roots or more is asked directly, and overlaps with counted batches still answer right")
+    func largeBatchesAreAskedDirectly() {
+        var index = PendingSyncIndex()
+        let a = F.url("wss://a.example")
+        let large = Set((0..<PendingSyncIndex.largeBatchRoots).map { F.eventID($0) })
+        let big = index.add(relay: a, repos: [:], rootEvents: large)
+        let small = index.add(relay: a, repos: [:], rootEvents: [F.eventID(7), F.eventID(900_001)])
+        #expect(index.hasPendingRoot(F.eventID(123), on: a) && index.hasPendingRoot(F.eventID(900_001), on: a))
+        #expect(!index.hasPendingRoot(F.eventID(900_002), on: a))
+        index.complete(big.id)
+        #expect(!index.hasPendingRoot(F.eventID(123), on: a))
+        #expect(index.hasPendingRoot(F.eventID(7), on: a), "still in the small batch")
+        index.complete(small.id)
+        #expect(!index.hasPendingRoot(F.eventID(7), on: a))
+        index.add(relay: a, repos: [:], rootEvents: large)
+        index.removeAll(for: a)
+        #expect(!index.hasPendingRoot(F.eventID(123), on: a))
+        #expect(index.isEmpty)
+    }
 }
