@@ -161,6 +161,32 @@ struct RelayReconcilerTests {
         #expect(channel.reqs.allSatisfy { $0.limit == 5 && $0.kinds == [1621] })
     }
 
+    @Test("batches handed over on the batch stream run, each outcome comes back on the report stream, and finishing the stream ends the loop")
+    func batchesRunFromTheStreamAndReportTheirOutcomes() async {
+        let all = Self.events(10, seed: 7)
+        let host = RecordingReconcilerHost()
+        let reconciler = reconciler(local: Array(all.prefix(4)), host: host)
+        let channel = ScriptedRelayChannel(events: all, negentropy: true)
+        await reconciler.connectionOpened(generation: 3, channel: channel)
+        let (reports, reportInput) = AsyncStream.makeStream(of: HistoricReport.self)
+        let loop = Task { await reconciler.runBatches(reportingTo: reportInput) }
+        #expect(reconciler.submit(HistoricBatch(id: 7, generation: 3, filters: [Filter(kinds: [1621])], negentropy: true)))
+        #expect(reconciler.submit(HistoricBatch(id: 8, generation: 2, filters: [Filter(kinds: [1621])], negentropy: true)))
+        var received: [HistoricReport] = []
+        for await report in reports {
+            received.append(report)
+            if received.count == 2 { break }
+        }
+        #expect(Set(received.map(\.batchID)) == [7, 8])
+        #expect(received.first { $0.batchID == 7 } == HistoricReport(relay: Self.relay, batchID: 7, generation: 3, outcome: .complete))
+        #expect(received.first { $0.batchID == 8 }?.outcome == .aborted, "sized for an older connection")
+        #expect(Set(channel.reqs.flatMap { $0.ids ?? [] }) == Set(all.suffix(6).map(\.id)))
+        reconciler.finishBatches()
+        await loop.value
+        #expect(!reconciler.submit(HistoricBatch(id: 9, generation: 3, filters: [Filter(kinds: [1621])], negentropy: true)),
+                "no batch is taken once the stream is finished")
+    }
+
     @Test func aBatchOfAnOlderConnectionAbortsWithoutSending() async {
         let host = RecordingReconcilerHost()
         let reconciler = reconciler(local: [], host: host)

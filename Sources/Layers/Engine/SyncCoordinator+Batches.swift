@@ -33,11 +33,36 @@ extension SyncCoordinator {
             : nil
         let historic = HistoricBatch(id: batch.id, generation: state.generation, filters: historicFilters,
                                      negentropy: useNegentropy, relayWide: relayWide)
-        let reconciler = state.reconciler
-        spawn { [weak self] in
-            let outcome = await reconciler.run(historic)
-            await self?.batchFinished(historic.id, relay: url, generation: historic.generation, outcome: outcome)
+        submit(historic, to: state.reconciler, relay: url)
+    }
+
+    /// Hands `batch` to the relay's reconciler over its batch stream, starting the
+    /// reconciler's loop (and the report consumer) the first time.
+    func submit(_ batch: HistoricBatch, to reconciler: RelayReconciler, relay url: RelayURL) {
+        if batchReportConsumer == nil {
+            let reports = batchReports
+            batchReportConsumer = Task { [weak self] in
+                for await report in reports {
+                    guard let self else { return }
+                    await self.batchReported(report)
+                }
+            }
         }
+        if reconcilerLoops[url] == nil {
+            let reportInput = batchReportInput
+            reconcilerLoops[url] = Task { await reconciler.runBatches(reportingTo: reportInput) }
+        }
+        batchesInFlight += 1
+        if !reconciler.submit(batch) { batchesInFlight -= 1 }
+    }
+
+    /// A reconciler reported a batch's end: apply it, then let idle waiters re-check.
+    func batchReported(_ report: HistoricReport) async {
+        guard !stopped else { return }
+        await batchFinished(report.batchID, relay: report.relay, generation: report.generation, outcome: report.outcome)
+        guard !stopped else { return }
+        batchesInFlight -= 1
+        notifyIdleWatchers()
     }
 
     /// Opens the live (`limit: 0`) side of a batch (``LiveSubscriptionSet/openBatch``).

@@ -257,6 +257,9 @@ extension SyncCoordinator {
 
     func removeRelay(_ url: RelayURL) {
         let link = relays[url]?.link
+        // Its loop ends once the batches already handed over have reported.
+        relays[url]?.reconciler.finishBatches()
+        reconcilerLoops[url] = nil
         relays[url] = nil
         diffRevision += 1
         if let link { spawn { await link.finish() } }

@@ -66,6 +66,15 @@ public actor SyncCoordinator {
     var selfSubscription: Task<Void, Never>?
     /// Connection read loops (they live as long as their connection; not awaited by `waitForIdle`).
     var workers: [Int: Task<Void, Never>] = [:]
+    /// Every reconciler's batch reports (``RelayReconciler/runBatches(reportingTo:)``), applied
+    /// in order by one consumer task.
+    let batchReports: AsyncStream<HistoricReport>
+    let batchReportInput: AsyncStream<HistoricReport>.Continuation
+    var batchReportConsumer: Task<Void, Never>?
+    /// Each tracked relay's reconciler loop, started with the relay's first batch.
+    var reconcilerLoops: [RelayURL: Task<Void, Never>] = [:]
+    /// Batches handed to reconcilers whose reports are not applied yet (`waitForIdle`).
+    var batchesInFlight = 0
     /// How each relay's latest connection was synced (status document, tests).
     var lastStrategy: [RelayURL: SyncStrategy] = [:]
     /// Store events seen by the self-subscriber so far.
@@ -92,6 +101,8 @@ public actor SyncCoordinator {
         self.emit = emit
         self.random = SplitMix64(seed: randomSeed)
         self.selfSubscriber = SelfSubscriber(window: configuration.batchWindow, clock: clock)
+        // Unbounded: one report per batch, and a dropped report would leave its batch pending.
+        (batchReports, batchReportInput) = AsyncStream.makeStream(of: HistoricReport.self, bufferingPolicy: .unbounded)
     }
 
     var now: Double { clock.now() }
@@ -141,12 +152,17 @@ public actor SyncCoordinator {
         for state in relays.values { await state.link.finish() }
         for task in tasks.values { task.cancel() }
         for task in workers.values { task.cancel() }
+        for loop in reconcilerLoops.values { loop.cancel() }
+        batchReportConsumer?.cancel()
+        batchReportInput.finish()
+        batchesInFlight = 0
         for (_, waiters) in rateLimitWaiters { waiters.forEach { $0.resume() } }
         rateLimitWaiters.removeAll()
         notifyIdleWatchers()
     }
 
-    /// Waits until every request, batch and connect task has finished and the
+    /// Waits until every request, batch and connect task has finished (a batch: its report
+    /// applied) and the
     /// self-subscriber has seen every event the store published (tests and benchmarks drive
     /// the engine step by step with it; connection read loops keep running).
     public func waitForIdle() async {
@@ -154,7 +170,7 @@ public actor SyncCoordinator {
         while quietRounds < 3 {
             // Tasks parked until a rate-limit cooldown ends only move on a later tick.
             let parked = rateLimitWaiters.values.reduce(0) { $0 + $1.count }
-            if tasks.count <= parked && acceptedSeen >= ingestor.store.publishedEventCount {
+            if tasks.count + batchesInFlight <= parked && acceptedSeen >= ingestor.store.publishedEventCount {
                 quietRounds += 1
                 await Task.yield()
                 continue

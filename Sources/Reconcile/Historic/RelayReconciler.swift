@@ -9,8 +9,9 @@ import Nostr
 /// over the connection, and what the relay taught about NIP-77.
 ///
 /// One per tracked relay, kept across reconnects (`connectionOpened` starts each
-/// connection's ledger). A batch's filter work reports here; the batch's outcome is the
-/// return value of ``run(_:)``.
+/// connection's ledger). The scheduler hands it batches on its batch stream (``submit(_:)``)
+/// and hears how each ended on a report stream (``runBatches(reportingTo:)``); a batch's
+/// filter work reports here. ``run(_:)`` runs one batch directly (tests, benchmarks).
 public actor RelayReconciler {
     public nonisolated let relay: RelayURL
     let configuration: ReconcilerConfiguration
@@ -33,6 +34,9 @@ public actor RelayReconciler {
     private var subscriptionCounter = 0
     /// Read without a hop by the scheduler when it sizes a batch's filters.
     private let support = SupportBox()
+    /// The batch stream: the scheduler yields, ``runBatches(reportingTo:)`` consumes.
+    private let submitted: AsyncStream<HistoricBatch>
+    private nonisolated let submissions: AsyncStream<HistoricBatch>.Continuation
 
     public init(relay: RelayURL, configuration: ReconcilerConfiguration, local: any LocalItemSource, clock: any NodeClock,
                 host: (any RelayReconcilerHost)?, classify: @escaping @Sendable (String) -> RelayRefusal,
@@ -46,6 +50,9 @@ public actor RelayReconciler {
         self.logger = logger
         negentropySlots = AsyncSlots(capacity: configuration.negentropySessions)
         requestSlots = AsyncSlots(capacity: configuration.historicRequests)
+        // Unbounded: a batch is registered as pending before it is handed over, so none may
+        // be dropped; the scheduler sends one per relay and filter change, not per event.
+        (submitted, submissions) = AsyncStream.makeStream(of: HistoricBatch.self, bufferingPolicy: .unbounded)
     }
 
     // MARK: - NIP-77 support (learned from behaviour, re-probed daily)
@@ -87,6 +94,36 @@ public actor RelayReconciler {
     }
 
     // MARK: - Batches
+
+    /// Hands the reconciler a batch (the scheduler's end of the batch stream); false once the
+    /// stream is finished, when the batch will not run.
+    @discardableResult
+    public nonisolated func submit(_ batch: HistoricBatch) -> Bool {
+        if case .terminated = submissions.yield(batch) { return false }
+        return true
+    }
+
+    /// Ends the batch stream: ``runBatches(reportingTo:)`` returns once the batches already
+    /// submitted have run and been reported (the relay is no longer tracked).
+    public nonisolated func finishBatches() {
+        submissions.finish()
+    }
+
+    /// Runs every submitted batch, side by side (the relay's NIP-77 and REQ slots bound the
+    /// requests they send), and yields each one's outcome on `reports`; returns when the batch
+    /// stream is finished and every batch reported, or when cancelled (node shutdown: the
+    /// batches in flight are cancelled with it).
+    public func runBatches(reportingTo reports: AsyncStream<HistoricReport>.Continuation) async {
+        let batches = submitted
+        await withDiscardingTaskGroup { group in
+            for await batch in batches {
+                group.addTask { [self] in
+                    let outcome = await run(batch)
+                    reports.yield(HistoricReport(relay: relay, batchID: batch.id, generation: batch.generation, outcome: outcome))
+                }
+            }
+        }
+    }
 
     /// Runs one batch to its end and returns how it ended: `.aborted` when its connection
     /// is not the current one or went away, `.failed` when data could not be obtained.
