@@ -60,6 +60,10 @@ let package = Package(
             dependencies: [
                 "Nostr", "Health",
                 .product(name: "Prometheus", package: "swift-prometheus"),
+                // The metrics stage serves its own endpoints (/metrics, /status, the status page).
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/Metrics"
         ),

@@ -1,6 +1,4 @@
 import Foundation
-import Hummingbird
-import NIOCore
 import Layers
 import Logging
 import Nostr
@@ -78,7 +76,7 @@ public final class GraspSyncNode: Sendable {
             trustedProxyHeader: configuration.trustedProxyHeader)
         relay = NostrRelay(ingestor: ingestor, information: information, clock: clock,
                            negentropyIdleTimeout: configuration.negentropyIdleTimeoutSeconds,
-                           maxNegentropyItemsTotal: configuration.maxNegentropyItemsTotal, observer: observability,
+                           maxNegentropyItemsTotal: configuration.maxNegentropyItemsTotal, observer: ServedRelayObserver(sink: observability),
                            clientLimits: clientLimits, logger: logger)
         var sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),
@@ -109,24 +107,10 @@ public final class GraspSyncNode: Sendable {
             relay: relay, host: configuration.host, port: configuration.port,
             timeouts: configuration.serverTimeouts,
             configureRouter: { [observability, clock, store, startedAt] router in
-                let statusDocument: @Sendable () -> (RelayStatusDocument, Double) = {
-                    let now = clock.now()
-                    let node = RelayStatusNode(version: GraspSyncVersion.current, startedAt: startedAt, now: now,
-                                               eventsByKind: (try? store.countsByKind()) ?? [])
-                    return (RelayStatusDocument(snapshot: observability.latestSnapshot, generatedAt: now, node: node), now)
-                }
-                // Browsers asking for `/` get the HTML status page; NIP-11 and WebSocket stay.
-                router.add(middleware: StatusPageMiddleware(document: statusDocument))
-                router.get("/metrics") { _, _ -> Response in
-                    Response(status: .ok, headers: [.contentType: NodeMetrics.contentType],
-                             body: .init(byteBuffer: ByteBuffer(string: observability.metrics.exposition())))
-                }
-                router.get("/status") { _, _ -> Response in
-                    let (document, _) = statusDocument()
-                    let data = (try? document.jsonData(prettyPrinted: true)) ?? Data("{}".utf8)
-                    return Response(status: .ok, headers: [.contentType: RelayStatusDocument.contentType],
-                                    body: .init(byteBuffer: ByteBuffer(bytes: data)))
-                }
+                observability.addEndpoints(to: router, node: { now in
+                    RelayStatusNode(version: GraspSyncVersion.current, startedAt: startedAt, now: now,
+                                    eventsByKind: (try? store.countsByKind()) ?? [])
+                }, now: { clock.now() })
             },
             onServerRunning: { [logger] port in
                 logger.info("listening on \(self.configuration.host):\(port)")

@@ -2,9 +2,8 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import SyncMetrics
 
-/// Serves the HTML status page (rendered by ``SyncMetrics/StatusPage``) on `GET /` to
+/// Serves the HTML status page (rendered by ``StatusPage``) on `GET /` to
 /// browsers: requests whose `Accept` asks for `text/html` and not for
 /// `application/nostr+json` (NIP-11 keeps its route) and that are no WebSocket upgrade.
 /// Everything else passes on to the relay's routes.
