@@ -58,7 +58,8 @@ let package = Package(
             // Named SyncMetrics because swift-metrics already owns the module name `Metrics`.
             name: "SyncMetrics",
             dependencies: [
-                "Nostr", "Health",
+                // Relay and Store: the stage turns their observer callbacks into node events.
+                "Nostr", "Health", "Store", "Relay",
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 // The metrics stage serves its own endpoints (/metrics, /status, the status page).
                 .product(name: "Hummingbird", package: "hummingbird"),

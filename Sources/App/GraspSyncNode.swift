@@ -76,7 +76,7 @@ public final class GraspSyncNode: Sendable {
             trustedProxyHeader: configuration.trustedProxyHeader)
         relay = NostrRelay(ingestor: ingestor, information: information, clock: clock,
                            negentropyIdleTimeout: configuration.negentropyIdleTimeoutSeconds,
-                           maxNegentropyItemsTotal: configuration.maxNegentropyItemsTotal, observer: ServedRelayObserver(sink: observability),
+                           maxNegentropyItemsTotal: configuration.maxNegentropyItemsTotal, observer: observability,
                            clientLimits: clientLimits, logger: logger)
         var sync = SyncConfiguration(
             bootstrapRelays: configuration.bootstrapRelays, ownURLs: Set(services),

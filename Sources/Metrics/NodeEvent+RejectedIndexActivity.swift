@@ -1,10 +1,9 @@
 import Store
-import SyncMetrics
 
 extension NodeEvent {
     /// The metric event of a rejected-events index activity (the index reports in Store's
     /// terms; Store does not depend on the metrics module).
-    init(_ activity: RejectedIndexActivity) {
+    public init(_ activity: RejectedIndexActivity) {
         switch activity {
         case .hotCacheHits(let type, let count): self = .rejectedHotCacheHits(RejectedIndexEventType(type), count: count)
         case .hotCacheMiss(let type): self = .rejectedHotCacheMiss(RejectedIndexEventType(type))
@@ -17,7 +16,7 @@ extension NodeEvent {
 
 extension RejectedIndexEventType {
     /// The `event_type` label of a Store entry type.
-    init(_ type: RejectedEventType) {
+    public init(_ type: RejectedEventType) {
         switch type {
         case .announcement: self = .announcement
         case .state: self = .state
