@@ -11,17 +11,21 @@ extension SyncFilterBuilder {
     /// `#E`; without Layer 2 repos: `#e`, `#E`, `#q`. All of one tag name come before the
     /// next, so overlapping filters (`#e` and `#E` of the same roots) do not run side by side
     /// and the later one finds the earlier one's events stored.
+    ///
+    /// A ``FilterList``: every tag name's filters share one sorted array of the values.
     public static func negentropyFilters(repos: [RepoRef: SyncLevel], rootEvents: Set<String>, since: Int64?,
-                                         limits: RequestLimits = RequestLimits()) -> [Filter] {
-        let identifiers = repos.keys.map(\.identifier)
-        let coordinates = repos.filter { $0.value == .full }.map(\.key.description)
-        let roots = Array(rootEvents)
-        var out = limits.chunks(identifiers, field: "d").map { Filter(kinds: [NIP34.repoState], tags: ["d": $0], since: since) }
+                                         limits: RequestLimits = RequestLimits()) -> FilterList {
+        let identifiers = Array(Set(repos.keys.map(\.identifier))).sorted()
+        let coordinates = repos.filter { $0.value == .full }.map(\.key.description).sorted()
+        let roots = rootEvents.sorted()
+        var out = FilterList()
+        out.appendChunks(of: identifiers, tag: "d", template: Filter(kinds: [NIP34.repoState], since: since), limits: limits)
+        // Coordinates and event ids never collide, so the merged `#q` list stays repeat-free.
         let names: [(String, [String])] = coordinates.isEmpty
             ? [("e", roots), ("E", roots), ("q", roots)]
-            : [("a", coordinates), ("A", coordinates), ("q", coordinates + roots), ("e", roots), ("E", roots)]
+            : [("a", coordinates), ("A", coordinates), ("q", (coordinates + roots).sorted()), ("e", roots), ("E", roots)]
         for (name, values) in names {
-            out += limits.chunks(values, field: name).map { Filter(tags: [name: $0], since: since) }
+            out.appendChunks(of: values, tag: name, template: Filter(since: since), limits: limits)
         }
         return out
     }

@@ -51,26 +51,31 @@ public struct RequestLimits: Sendable, Equatable, Hashable, Codable {
     /// and within `maxValues` values when given.
     public func chunks(_ values: [String], field: String, maxValues: Int? = nil) -> [[String]] {
         let sorted = Array(Set(values)).sorted()
-        var out: [[String]] = []
-        var current: [String] = []
+        return chunkRanges(sorted, field: field, maxValues: maxValues).map { Array(sorted[$0]) }
+    }
+
+    /// The runs ``chunks(_:field:maxValues:)`` cuts, as ranges of `sorted`, which must already
+    /// be sorted and free of repeats (no copy of the values is made).
+    public func chunkRanges(_ sorted: [String], field: String, maxValues: Int? = nil) -> [Range<Int>] {
+        var out: [Range<Int>] = []
+        var start = 0
         var cost = 0
         var json = 0
         let valueBudget = max(1, maxTagValueBytes)
         let jsonBudget = maxFilterJSONBytes - 256  // the rest of the filter: since, kinds, ...
-        for value in sorted {
+        for (index, value) in sorted.enumerated() {
             let c = Self.cost(of: value, in: field)
             let j = value.utf8.count + 3
-            if !current.isEmpty && (cost + c > valueBudget || json + j > jsonBudget || current.count == (maxValues ?? .max)) {
-                out.append(current)
-                current = []
+            if index > start && (cost + c > valueBudget || json + j > jsonBudget || index - start == (maxValues ?? .max)) {
+                out.append(start..<index)
+                start = index
                 cost = 0
                 json = 0
             }
-            current.append(value)
             cost += c
             json += j
         }
-        if !current.isEmpty { out.append(current) }
+        if start < sorted.count { out.append(start..<sorted.count) }
         return out
     }
 

@@ -77,8 +77,9 @@ struct FixedItemSource: LocalItemSource {
             .map { NegentropyItem(timestamp: UInt64($0.createdAt), id: NegentropyID(hex: $0.id)!) }.sorted())
     }
 
-    func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage {
-        try NegentropyStorage(sealing: events.filter { e in filters.contains { $0.matches(e) } }
+    func negentropyStorage(forUnionOf filters: some Sequence<Filter>) throws -> NegentropyStorage {
+        let filters = Array(filters)
+        return try NegentropyStorage(sealing: events.filter { e in filters.contains { $0.matches(e) } }
             .map { NegentropyItem(timestamp: UInt64($0.createdAt), id: NegentropyID(hex: $0.id)!) }.sorted())
     }
 

@@ -35,7 +35,7 @@ extension EventStore {
     /// root events) list most events more than once, so the listing is kept as a sorted,
     /// distinct prefix and a tail of at most an eighth: a full tail is sorted and merged into
     /// the prefix (scratch space of the tail's size, not of the whole listing).
-    public func negentropyStorage(forUnionOf filters: [Filter], maxItems: Int = 5_000_000) throws -> NegentropyStorage {
+    public func negentropyStorage(forUnionOf filters: some Sequence<Filter>, maxItems: Int = 5_000_000) throws -> NegentropyStorage {
         let distinctBound = min(maxItems, try count([Filter()]))
         let room = max(4_096, distinctBound / 8)
         var items: [NegentropyItem] = []
@@ -117,7 +117,7 @@ public struct StoreItemSource: LocalItemSource {
         try store.negentropyStorage(for: filter)
     }
 
-    public func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage {
+    public func negentropyStorage(forUnionOf filters: some Sequence<Filter>) throws -> NegentropyStorage {
         try store.negentropyStorage(forUnionOf: filters)
     }
 

@@ -13,15 +13,15 @@ extension SyncCoordinator {
         let useNegentropy = state.reconciler.negentropyAllowed
         // NIP-77 reconciles bigger tag chunks in one round trip; REQ/EOSE keeps the
         // reference's 100 per filter.
-        let historicFilters: [Filter]
+        let historicFilters: FilterList
         if isGeneric {
-            historicFilters = SyncFilterBuilder.layer1(since: since, live: false)
+            historicFilters = FilterList(SyncFilterBuilder.layer1(since: since, live: false))
         } else if useNegentropy {
             historicFilters = SyncFilterBuilder.negentropyFilters(repos: needs.repos, rootEvents: needs.rootEvents, since: since,
                                                                   limits: state.requestLimits)
         } else {
-            historicFilters = SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since, live: false,
-                                                        limits: state.requestLimits)
+            historicFilters = FilterList(SyncFilterBuilder.filters(repos: needs.repos, rootEvents: needs.rootEvents, since: since,
+                                                                   live: false, limits: state.requestLimits))
         }
         guard !historicFilters.isEmpty else { return }
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
@@ -29,7 +29,11 @@ extension SyncCoordinator {
         openLiveSubscriptions(for: url, needs: needs, isGeneric: isGeneric)
         // The relay-wide session's local side: what the relay should hold for this node.
         let relayWide = relayWide && useNegentropy && !isGeneric
-            ? HistoricBatch.RelayWideScope(since: since, localFilters: SyncFilterBuilder.layer1(since: since, live: false) + historicFilters)
+            ? HistoricBatch.RelayWideScope(since: since, localFilters: {
+                var local = FilterList(SyncFilterBuilder.layer1(since: since, live: false))
+                local.append(contentsOf: historicFilters)
+                return local
+            }())
             : nil
         let historic = HistoricBatch(id: batch.id, generation: state.generation, filters: historicFilters,
                                      negentropy: useNegentropy, relayWide: relayWide)

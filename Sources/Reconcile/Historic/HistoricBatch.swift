@@ -7,8 +7,9 @@ public struct HistoricBatch: Sendable, Equatable {
     public var id: Int
     /// The connection the batch was started on; a later connection aborts it.
     public var generation: Int
-    /// The filters, synced side by side when NIP-77 is used, one at a time otherwise.
-    public var filters: [Filter]
+    /// The filters, synced side by side when NIP-77 is used, one at a time otherwise (built
+    /// as they are read: chunks of a shared value list).
+    public var filters: FilterList
     /// Whether the filters were built for NIP-77 (bigger value lists per filter).
     public var negentropy: Bool
     /// Set for a batch covering every item of a GRASP server: first reconciled in one
@@ -19,15 +20,15 @@ public struct HistoricBatch: Sendable, Equatable {
     /// The local side of a relay-wide reconciliation.
     public struct RelayWideScope: Sendable, Equatable {
         public var since: Int64?
-        public var localFilters: [Filter]
+        public var localFilters: FilterList
 
-        public init(since: Int64?, localFilters: [Filter]) {
+        public init(since: Int64?, localFilters: FilterList) {
             self.since = since
             self.localFilters = localFilters
         }
     }
 
-    public init(id: Int, generation: Int, filters: [Filter], negentropy: Bool, relayWide: RelayWideScope? = nil) {
+    public init(id: Int, generation: Int, filters: FilterList, negentropy: Bool, relayWide: RelayWideScope? = nil) {
         self.id = id
         self.generation = generation
         self.filters = filters

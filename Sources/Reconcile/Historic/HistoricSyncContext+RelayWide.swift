@@ -15,7 +15,7 @@ extension HistoricSyncContext {
     /// Returns the batch's outcome, or nil when the session failed in a way the per-filter
     /// path may still get past (it runs next; a relay that turned out not to do NIP-77 is
     /// recorded first, so that path uses REQ/EOSE).
-    func reconcileRelayWide(since: Int64?, localFilters: [Filter]) async -> HistoricOutcome? {
+    func reconcileRelayWide(since: Int64?, localFilters: FilterList) async -> HistoricOutcome? {
         guard await negentropySlots.acquire() else { return .aborted }
         let result = await reconcile(Filter(since: since), localFilters: localFilters, splitBlockedWindows: false)
         await negentropySlots.release()

@@ -39,7 +39,7 @@ extension HistoricSyncContext {
     /// relay refuses as too large). The local side is the store's listing of `filter`, or of
     /// `localFilters` together when given (a relay-wide session, whose remote filter names
     /// no items); `splitBlockedWindows` false ends the run at a `blocked:` answer.
-    func reconcile(_ filter: Filter, localFilters: [Filter]? = nil, splitBlockedWindows: Bool = true)
+    func reconcile(_ filter: Filter, localFilters: FilterList? = nil, splitBlockedWindows: Bool = true)
         async -> Result<NegentropyClientResult, NegentropyClientFailure>
     {
         let link = channel.negentropyLink(timeout: configuration.requestTimeout)
@@ -52,7 +52,7 @@ extension HistoricSyncContext {
             onTooLarge: { refused in await learnTooLarge(refused) },
             storageFor: { window in
                 guard let localFilters else { return try local.negentropyStorage(for: window) }
-                return try local.negentropyStorage(forUnionOf: localFilters.map { $0.restricted(to: window) })
+                return try local.negentropyStorage(forUnionOf: localFilters.lazy.map { $0.restricted(to: window) })
             })
         await link.finish()
         return result

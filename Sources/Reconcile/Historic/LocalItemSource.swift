@@ -8,7 +8,7 @@ public protocol LocalItemSource: Sendable {
     /// ``NegentropyClientFailure/blocked(maxRecords:reason:)`` past the listing cap.
     func negentropyStorage(for filter: Filter) throws -> NegentropyStorage
     /// The sealed union of the items of `filters` (each event once).
-    func negentropyStorage(forUnionOf filters: [Filter]) throws -> NegentropyStorage
+    func negentropyStorage(forUnionOf filters: some Sequence<Filter>) throws -> NegentropyStorage
     /// Ids the acceptance policy refused and still refuses.
     func knownRejectedIDs() -> Set<String>
 }
