@@ -5,7 +5,7 @@ import Testing
 
 /// The three-way diff, with the reference's checks (decisions: Three indexes and one diff,
 /// Ported reference checks, Diff on every path, Sync level per item).
-@Suite("computeActions three-way diff (reference §9.2, §17; W4, W17)")
+@Suite("computeActions three-way diff")
 struct ComputeActionsTests {
     typealias F = LayersFixtures
     static let relay = LayersFixtures.url("wss://a.example")
@@ -109,7 +109,7 @@ struct ComputeActionsTests {
     }
 
     /// (decisions: Sync level per item)
-    @Test("W17: stateOnly confirmed, full desired -> action with the repo at full, and its L2 filters")
+    @Test("stateOnly confirmed, full desired -> action with the repo at full, and its L2 filters")
     func stateOnlyToFullUpgrade() throws {
         let ref = F.ref("grasp")
         var confirmed = ConfirmedSyncIndex()
@@ -127,7 +127,7 @@ struct ComputeActionsTests {
     }
 
     /// (decisions: Sync level per item)
-    @Test("W17: a stateOnly pending batch does not cover a full need; a full one covers stateOnly")
+    @Test("a stateOnly pending batch does not cover a full need; a full one covers stateOnly")
     func levelAwarePending() {
         let ref = F.ref("grasp")
         var pendingState = PendingSyncIndex()

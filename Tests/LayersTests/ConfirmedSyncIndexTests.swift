@@ -4,14 +4,14 @@ import Nostr
 import Testing
 
 /// (decisions: Three indexes and one diff, Sync level per item, Restart is a quick reconnect)
-@Suite("ConfirmedSyncIndex (reference §2.2; W17, W29)")
+@Suite("ConfirmedSyncIndex")
 struct ConfirmedSyncIndexTests {
     typealias F = LayersFixtures
     let a = LayersFixtures.url("wss://a.example")
     let b = LayersFixtures.url("ws://b.example:8080/nostr")
 
     /// (decisions: Sync level per item)
-    @Test("W17: confirm records the level; a later stateOnly batch never downgrades a full repo")
+    @Test("confirm records the level; a later stateOnly batch never downgrades a full repo")
     func confirmKeepsHighestLevel() {
         var index = ConfirmedSyncIndex()
         index.confirm(PendingBatch(id: 1, relay: a, repos: [F.ref("x"): .stateOnly]))
@@ -61,7 +61,7 @@ struct ConfirmedSyncIndexTests {
     }
 
     /// (decisions: Restart is a quick reconnect)
-    @Test("W29: Codable round trip, deterministic JSON with levels")
+    @Test("Codable round trip, deterministic JSON with levels")
     func codableRoundTrip() throws {
         var index = ConfirmedSyncIndex()
         index.confirm(PendingBatch(id: 1, relay: a, repos: [F.ref("y"): .full, F.ref("x"): .stateOnly],

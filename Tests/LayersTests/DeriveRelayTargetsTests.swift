@@ -3,7 +3,7 @@ import Nostr
 import Testing
 
 /// (decisions: Three indexes and one diff, Ported reference checks)
-@Suite("deriveRelayTargets (reference §9.1, §17)")
+@Suite("deriveRelayTargets")
 struct DeriveRelayTargetsTests {
     typealias F = LayersFixtures
 

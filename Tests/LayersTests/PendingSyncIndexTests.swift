@@ -3,7 +3,7 @@ import Nostr
 import Testing
 
 /// (decisions: Three indexes and one diff)
-@Suite("PendingSyncIndex (reference §2.3)")
+@Suite("PendingSyncIndex")
 struct PendingSyncIndexTests {
     typealias F = LayersFixtures
     let a = LayersFixtures.url("wss://a.example")

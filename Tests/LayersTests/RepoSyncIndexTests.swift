@@ -4,7 +4,7 @@ import Testing
 
 /// (decisions: Three indexes and one diff, Relays from announcements, Resolve root events
 /// fully, The desired index shrinks, Never dial yourself, One spelling per relay)
-@Suite("RepoSyncIndex (reference §2.1, §3.1; W13, W14, W15/W16)")
+@Suite("RepoSyncIndex")
 struct RepoSyncIndexTests {
     typealias F = LayersFixtures
 
@@ -28,7 +28,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: Never dial yourself, One spelling per relay)
-    @Test("W15/W16: own URL excluded by exact normalised comparison, whatever the spelling")
+    @Test("own URL excluded by exact normalised comparison, whatever the spelling")
     func ownURLExcludedExactly() {
         var index = RepoSyncIndex()
         let own = F.urls("ws://relay.example.com", "wss://grasp.example.com")
@@ -46,7 +46,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: Never dial yourself)
-    @Test("W15: an announcement listing only the own relay targets nothing")
+    @Test("an announcement listing only the own relay targets nothing")
     func onlyOwnRelay() {
         var index = RepoSyncIndex()
         index.apply(announcement: F.announcement(d: "solo", relays: ["wss://grasp.example.com/"]), ownURLs: [F.own])
@@ -55,7 +55,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: The desired index shrinks)
-    @Test("W14: a newer announcement replaces the relay set (it shrinks); an older one is ignored")
+    @Test("a newer announcement replaces the relay set (it shrinks); an older one is ignored")
     func replacementShrinks() {
         var index = RepoSyncIndex()
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example", "wss://b.example", "wss://c.example"], createdAt: 100)
@@ -103,7 +103,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: Resolve root events fully)
-    @Test("W13: attach puts a root event on every held repo; unknown refs park it until announced")
+    @Test("attach puts a root event on every held repo; unknown refs park it until announced")
     func attachAndPark() {
         var index = RepoSyncIndex()
         let one = F.announcement(d: "one", relays: ["wss://a.example"])
@@ -120,7 +120,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: The desired index shrinks)
-    @Test("W14: remove drops the repo; a later, newer announcement restores its root events")
+    @Test("remove drops the repo; a later, newer announcement restores its root events")
     func removeAndReannounce() {
         var index = RepoSyncIndex()
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 100)
@@ -156,7 +156,7 @@ struct RepoSyncIndexTests {
     }
 
     /// (decisions: The desired index shrinks)
-    @Test("W14: kind-5 deletion by the owner via `a` or `e` removes; other authors, stale ids and older deletions do not")
+    @Test("kind-5 deletion by the owner via `a` or `e` removes; other authors, stale ids and older deletions do not")
     func deletionRules() {
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 100)
         let v2 = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 200)

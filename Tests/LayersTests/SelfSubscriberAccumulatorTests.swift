@@ -3,7 +3,7 @@ import Nostr
 import Testing
 
 /// (decisions: Self-subscriber window)
-@Suite("SelfSubscriberAccumulator window, in virtual time (reference §8.4)")
+@Suite("SelfSubscriberAccumulator window, in virtual time")
 struct SelfSubscriberAccumulatorTests {
     typealias F = LayersFixtures
 

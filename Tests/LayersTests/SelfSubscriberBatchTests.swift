@@ -4,7 +4,7 @@ import Testing
 
 /// (decisions: Self-subscriber window, Resolve root events fully, The desired index shrinks,
 /// Never dial yourself)
-@Suite("SelfSubscriberBatch (reference §8; W13, W14, W15)")
+@Suite("SelfSubscriberBatch")
 struct SelfSubscriberBatchTests {
     typealias F = LayersFixtures
 
@@ -14,7 +14,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Resolve root events fully)
-    @Test("W13: a root event in the same batch as its announcement resolves, even listed first")
+    @Test("a root event in the same batch as its announcement resolves, even listed first")
     func sameBatchResolves() {
         let announcement = F.announcement(d: "grasp", relays: ["wss://a.example"])
         let patch = F.rootEvent(kind: NIP34.patch, tagging: [F.ref(of: announcement)])
@@ -26,7 +26,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Resolve root events fully)
-    @Test("W13: a root event with two `a` tags attaches to both repos (second one included)")
+    @Test("a root event with two `a` tags attaches to both repos (second one included)")
     func allATagsResolve() {
         let one = F.announcement(d: "one", relays: ["wss://a.example"])
         let two = F.announcement(F.bob, d: "two", relays: ["wss://b.example"])
@@ -42,7 +42,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Resolve root events fully)
-    @Test("W13: `a` tags that are not 30617 coordinates are ignored; `A`/`q` do not attach")
+    @Test("`a` tags that are not 30617 coordinates are ignored; `A`/`q` do not attach")
     func onlyRepoCoordinates() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])
         var index = RepoSyncIndex()
@@ -58,7 +58,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Resolve root events fully)
-    @Test("Kinds outside the set are ignored (10317 is not a root event, W13)")
+    @Test("Kinds outside the set are ignored (10317 is not a root event)")
     func otherKindsIgnored() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])
         var index = RepoSyncIndex()
@@ -83,7 +83,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: The desired index shrinks)
-    @Test("W14: a replacement with fewer relays shrinks targets and reports the dropped relay")
+    @Test("a replacement with fewer relays shrinks targets and reports the dropped relay")
     func replacementShrinksTargets() {
         let v1 = F.announcement(d: "grasp", relays: ["wss://a.example", "wss://b.example"], createdAt: 100)
         let v2 = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 200)
@@ -96,7 +96,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: The desired index shrinks)
-    @Test("W14: a deletion removes the repo and its targets, also in the same batch as the announcement")
+    @Test("a deletion removes the repo and its targets, also in the same batch as the announcement")
     func deletionRemoves() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"], createdAt: 100)
         let issue = F.rootEvent(tagging: [F.ref(of: repo)])
@@ -116,7 +116,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Never dial yourself)
-    @Test("W15: own relay excluded on the batch path (normalised exact compare)")
+    @Test("own relay excluded on the batch path (normalised exact compare)")
     func ownRelayExcluded() {
         let repo = F.announcement(d: "grasp", relays: ["WSS://GRASP.example.com:443/", "wss://a.example"],
                                   clone: ["https://grasp.example.com/npub/grasp.git"])
@@ -127,7 +127,7 @@ struct SelfSubscriberBatchTests {
     }
 
     /// (decisions: Diff on every path)
-    @Test("Re-applying a batch already applied reports no change (feeds the W4 diff nothing)")
+    @Test("Re-applying a batch already applied reports no change (gives the diff nothing)")
     func idempotent() {
         let repo = F.announcement(d: "grasp", relays: ["wss://a.example"])
         let issue = F.rootEvent(tagging: [F.ref(of: repo)])

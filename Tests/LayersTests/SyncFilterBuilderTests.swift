@@ -3,7 +3,7 @@ import Nostr
 import Testing
 
 /// (decisions: Filter layers, Ported reference checks)
-@Suite("Filter builders (reference §5, §17 Filters)")
+@Suite("Filter builders")
 struct SyncFilterBuilderTests {
     typealias F = LayersFixtures
 
@@ -60,7 +60,7 @@ struct SyncFilterBuilderTests {
     }
 
     /// (decisions: Sync level per item)
-    @Test("W17: a stateOnly repo gets only its state filter, no Layer 2")
+    @Test("a stateOnly repo gets only its state filter, no Layer 2")
     func stateOnlyGetsStateFilterOnly() {
         let filters = SyncFilterBuilder.filters(repos: [F.ref("pending"): .stateOnly, F.ref("full"): .full],
                                                 rootEvents: [], since: nil, live: false)
