@@ -16,6 +16,8 @@ struct RelaySyncState {
     /// ledger and what the relay taught about NIP-77.
     let reconciler: RelayReconciler
     var session: (any RelayLinkSession)?
+    /// The session's live REQs and CLOSEs, in order (with `session`).
+    var outbox: RelayOutbox?
     /// The live subscriptions of the current connection (and the relay's learned cap).
     var live: LiveSubscriptionSet
     var lastError: String?

@@ -71,12 +71,12 @@ extension SyncCoordinator {
 
     /// Opens the live (`limit: 0`) side of a batch (``LiveSubscriptionSet/openBatch``).
     func openLiveSubscriptions(for url: RelayURL, needs: RelaySyncNeeds, isGeneric: Bool) {
-        guard var state = relays[url], let session = state.session else { return }
+        guard var state = relays[url], state.session != nil else { return }
         let change = state.live.openBatch(needs: needs, generic: isGeneric, graspServer: state.graspServer == true,
                                           requestLimits: state.requestLimits, items: { liveItems(url) },
                                           nextID: { nextSubscriptionID("live") })
         relays[url] = state
-        send(change, to: url, on: session)
+        send(change, to: url)
     }
 
     func negentropyAllowed(_ url: RelayURL) -> Bool {

@@ -150,6 +150,7 @@ extension SyncCoordinator {
             return
         }
         state.session = session
+        state.outbox = RelayOutbox(session: session, onSent: { [weak self] in await self?.liveChangeSent() })
         state.lastError = nil
         relays[url] = state
         let channel = await state.link.startReading(session, generation: generation, signals: self)
@@ -242,6 +243,8 @@ extension SyncCoordinator {
         let actions = state.lifecycle.connectionEnded(at: now, generation: generation, failure: failure)
         guard !actions.isEmpty else { return }
         state.session = nil
+        state.outbox?.finish()
+        state.outbox = nil
         if let linkFailure { state.lastError = linkFailure.message }
         relays[url] = state
         _ = pending.removeAll(for: url)
@@ -259,6 +262,7 @@ extension SyncCoordinator {
         let link = relays[url]?.link
         // Its loop ends once the batches already handed over have reported.
         relays[url]?.reconciler.finishBatches()
+        relays[url]?.outbox?.finish()
         reconcilerLoops[url] = nil
         relays[url] = nil
         diffRevision += 1
@@ -278,15 +282,14 @@ extension SyncCoordinator {
     /// relay's ``LiveSubscriptionSet`` rules (per filter while small, consolidated past the
     /// threshold, one relay-wide filter for a GRASP server). `consolidate` consolidates now
     /// (new set first); `forceConsolidation` too, closing the old set first.
-    @discardableResult
     func openLiveSubscriptions(_ url: RelayURL, filters: [Filter], consolidate: Bool = false,
-                               forceConsolidation: Bool = false) -> Task<Void, Never>? {
-        guard var state = relays[url], let session = state.session else { return nil }
+                               forceConsolidation: Bool = false) {
+        guard var state = relays[url], state.session != nil else { return }
         let change = state.live.open(filters, graspServer: state.graspServer == true, consolidate: consolidate,
                                      force: forceConsolidation, requestLimits: state.requestLimits,
                                      items: { liveItems(url) }, nextID: { nextSubscriptionID("live") })
         relays[url] = state
-        return send(change, to: url, on: session)
+        send(change, to: url)
     }
 
     /// Everything the relay's live set must stream: its confirmed and pending items.
@@ -299,29 +302,39 @@ extension SyncCoordinator {
         return needs
     }
 
-    /// Sends a live-set change in the background (CLOSEs first when it says so).
-    @discardableResult
-    func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL, on session: any RelayLinkSession) -> Task<Void, Never>? {
+    /// Queues a live-set change in the relay's outbox (CLOSEs first when it says so).
+    func send(_ change: LiveSubscriptionSet.Change, to url: RelayURL) {
         if let c = change.consolidated {
             logger.info("consolidating \(c.replaced) live subscriptions on \(url) into \(change.open.count) (\(c.repos) repos, \(c.rootEvents) root events)")
         }
         if let roots = change.approximatedRootEvents {
             logger.warning("relay \(url): live replies to \(roots) root events would need more than \(configuration.maxLiveSubscriptions) subscriptions; streaming them by kind instead (\(SyncFilterBuilder.rootEventReplyKinds.map(String.init).joined(separator: ",")))")
         }
-        guard !change.isEmpty else { return nil }
-        return spawn {
-            if change.closeFirst { for id in change.close { try? await session.send(.close(subscriptionID: id)) } }
-            for subscription in change.open { try? await session.send(.req(subscriptionID: subscription.id, filters: subscription.filters)) }
-            if !change.closeFirst { for id in change.close { try? await session.send(.close(subscriptionID: id)) } }
-        }
+        guard !change.isEmpty else { return }
+        let closes = change.close.map { ClientMessage.close(subscriptionID: $0) }
+        let reqs = change.open.map { ClientMessage.req(subscriptionID: $0.id, filters: $0.filters) }
+        enqueue(change.closeFirst ? closes + reqs : reqs + closes, to: url)
+    }
+
+    /// Queues `messages` in the relay's outbox, counted until sent.
+    func enqueue(_ messages: [ClientMessage], to url: RelayURL) {
+        guard let outbox = relays[url]?.outbox, outbox.enqueue(messages) else { return }
+        liveChangesQueued += 1
+    }
+
+    /// An outbox sent one queued change.
+    func liveChangeSent() {
+        guard !stopped else { return }
+        liveChangesQueued -= 1
+        notifyIdleWatchers()
     }
 
     func closeLiveSubscriptions(_ url: RelayURL) async {
-        guard var state = relays[url], let session = state.session else { return }
+        guard var state = relays[url], state.session != nil else { return }
         let ids = state.live.reset()
         relays[url] = state
         if ids.isEmpty { return }
-        spawn { for id in ids { try? await session.send(.close(subscriptionID: id)) } }
+        enqueue(ids.map { ClientMessage.close(subscriptionID: $0) }, to: url)
     }
 
     /// The relay ended one of our live subscriptions with CLOSED (decisions: A CLOSED ends
@@ -368,7 +381,8 @@ extension SyncCoordinator {
         // Already consolidated within the cap as known: nothing to gain by rebuilding.
         guard !state.live.consolidated || state.live.subscriptionCap != before
             || state.live.subscriptions.count > state.live.budget else { return }
-        await openLiveSubscriptions(url, filters: [], forceConsolidation: true)?.value
+        openLiveSubscriptions(url, filters: [], forceConsolidation: true)
+        await relays[url]?.outbox?.sent()
     }
 
     /// Opens again the live subscriptions the relay closed (called when its rate-limit

@@ -75,6 +75,8 @@ public actor SyncCoordinator {
     var reconcilerLoops: [RelayURL: Task<Void, Never>] = [:]
     /// Batches handed to reconcilers whose reports are not applied yet (`waitForIdle`).
     var batchesInFlight = 0
+    /// Live-set changes queued in the relays' outboxes and not yet sent (`waitForIdle`).
+    var liveChangesQueued = 0
     /// How each relay's latest connection was synced (status document, tests).
     var lastStrategy: [RelayURL: SyncStrategy] = [:]
     /// Store events seen by the self-subscriber so far.
@@ -153,6 +155,8 @@ public actor SyncCoordinator {
         for task in tasks.values { task.cancel() }
         for task in workers.values { task.cancel() }
         for loop in reconcilerLoops.values { loop.cancel() }
+        for state in relays.values { state.outbox?.finish() }
+        liveChangesQueued = 0
         batchReportConsumer?.cancel()
         batchReportInput.finish()
         batchesInFlight = 0
@@ -170,7 +174,7 @@ public actor SyncCoordinator {
         while quietRounds < 3 {
             // Tasks parked until a rate-limit cooldown ends only move on a later tick.
             let parked = rateLimitWaiters.values.reduce(0) { $0 + $1.count }
-            if tasks.count + batchesInFlight <= parked && acceptedSeen >= ingestor.store.publishedEventCount {
+            if tasks.count + batchesInFlight + liveChangesQueued <= parked && acceptedSeen >= ingestor.store.publishedEventCount {
                 quietRounds += 1
                 await Task.yield()
                 continue
