@@ -84,7 +84,9 @@ public enum StatusPage {
                 h += "<td>\(escape(r.connectionStatus.description))</td>"
                 h += "<td><span class=\"pill \(r.health.name)\">\(escape(r.health.name.replacingOccurrences(of: "_", with: " ")))</span></td>"
                 h += "<td class=\"n\">\(r.consecutiveFailures)</td>"
-                if let at = r.nextRetryAt {
+                // A retry that is due (the snapshot predates the attempt by up to a tick) reads
+                // "now", not "1s ago".
+                if let at = r.nextRetryAt, at > now {
                     h += "<td title=\"\(DurationText.iso8601(at))\">\(escape(DurationText.relative(at, now: now)))</td>"
                 } else {
                     h += "<td>now</td>"

@@ -34,6 +34,18 @@ struct StatusPageTests {
         #expect(html.components(separatedBy: "<tr class=\"relay\"").count - 1 == 2)
     }
 
+    @Test("a retry that is already due reads now, on the page and in the table, not seconds ago")
+    func dueRetryReadsNow() {
+        // The tick's snapshot is up to a second older than the attempt it announces.
+        let later: Double = 1_700_000_301
+        let html = StatusPage.html(Self.document(), now: later)
+        let row = html.components(separatedBy: "<tr class=\"relay\"").first { $0.contains("evil.example.com") } ?? ""
+        #expect(!row.contains(" ago"), "\(row)")
+        #expect(row.contains("<td>now</td>"))
+        let table = Self.document().textTable(now: later)
+        #expect(!table.contains(" ago"), "\(table)")
+    }
+
     @Test func showsNodeKindsModesAndRelativeRetry() {
         let html = StatusPage.html(Self.document(), now: 1_700_000_000)
         #expect(html.contains("version 1.2.3"))
