@@ -20,6 +20,12 @@ public enum DurationText {
         return delta > 0 ? "in \(short(delta))" : "\(short(-delta)) ago"
     }
 
+    /// A deadline relative to `now`: "in 4m 12s" while ahead, "now" once reached (a due retry
+    /// announced by a snapshot up to a tick old is not "1s ago").
+    public static func due(_ at: Double, now: Double) -> String {
+        at > now ? relative(at, now: now) : "now"
+    }
+
     /// Unix seconds as ISO-8601 UTC with whole seconds ("2026-12-04T16:38:17Z").
     public static func iso8601(_ unixSeconds: Double) -> String {
         let formatter = ISO8601DateFormatter()

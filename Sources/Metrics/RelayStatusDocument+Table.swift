@@ -22,7 +22,7 @@ extension RelayStatusDocument {
         } else {
             let rows = relays.map { r -> [String] in
                 [Self.printable(r.url.description), r.connectionStatus.description, r.health.name, String(r.consecutiveFailures),
-                 r.nextRetryAt.map { $0 > now ? DurationText.relative($0, now: now) : "now" } ?? "-",
+                 r.nextRetryAt.map { DurationText.due($0, now: now) } ?? "-",
                  r.syncMode?.label ?? "-", String(r.confirmedRepos), String(r.confirmedRootEvents),
                  r.lastError.map { Self.printable(Self.clip($0, 60)) } ?? "-"]
             }

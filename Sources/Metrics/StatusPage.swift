@@ -84,8 +84,7 @@ public enum StatusPage {
                 h += "<td>\(escape(r.connectionStatus.description))</td>"
                 h += "<td><span class=\"pill \(r.health.name)\">\(escape(r.health.name.replacingOccurrences(of: "_", with: " ")))</span></td>"
                 h += "<td class=\"n\">\(r.consecutiveFailures)</td>"
-                // A retry that is due (the snapshot predates the attempt by up to a tick) reads
-                // "now", not "1s ago".
+                // A due retry reads "now" (``DurationText/due(_:now:)``), in a cell of its own.
                 if let at = r.nextRetryAt, at > now {
                     h += "<td title=\"\(DurationText.iso8601(at))\">\(escape(DurationText.relative(at, now: now)))</td>"
                 } else {

@@ -27,16 +27,15 @@ extension SyncCoordinator {
         let batch = pending.add(relay: url, repos: needs.repos, rootEvents: needs.rootEvents)
         relays[url]?.lifecycle.batchStarted()
         openLiveSubscriptions(for: url, needs: needs, isGeneric: isGeneric)
-        // The relay-wide session's local side: what the relay should hold for this node.
-        let relayWide = relayWide && useNegentropy && !isGeneric
-            ? HistoricBatch.RelayWideScope(since: since, localFilters: {
-                var local = FilterList(SyncFilterBuilder.layer1(since: since, live: false))
-                local.append(contentsOf: historicFilters)
-                return local
-            }())
-            : nil
+        var scope: HistoricBatch.RelayWideScope?
+        if relayWide && useNegentropy && !isGeneric {
+            // The relay-wide session's local side: what the relay should hold for this node.
+            var local = FilterList(SyncFilterBuilder.layer1(since: since, live: false))
+            local.append(contentsOf: historicFilters)
+            scope = HistoricBatch.RelayWideScope(since: since, localFilters: local)
+        }
         let historic = HistoricBatch(id: batch.id, generation: state.generation, filters: historicFilters,
-                                     negentropy: useNegentropy, relayWide: relayWide)
+                                     negentropy: useNegentropy, relayWide: scope)
         submit(historic, to: state.reconciler, relay: url)
     }
 

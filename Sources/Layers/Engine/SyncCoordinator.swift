@@ -165,10 +165,10 @@ public actor SyncCoordinator {
         notifyIdleWatchers()
     }
 
-    /// Waits until every request, batch and connect task has finished (a batch: its report
-    /// applied) and the
-    /// self-subscriber has seen every event the store published (tests and benchmarks drive
-    /// the engine step by step with it; connection read loops keep running).
+    /// Waits until every request, batch (its report applied), live-set change (sent) and
+    /// connect task has finished and the self-subscriber has seen every event the store
+    /// published (tests and benchmarks drive the engine step by step with it; connection read
+    /// loops keep running).
     public func waitForIdle() async {
         var quietRounds = 0
         while quietRounds < 3 {
